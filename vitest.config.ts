@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // DynamoDB Local is one JVM shared by the integration tests (test/support/global-setup.ts starts it).
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    env: { POWERTOOLS_DEV: "true", LOG_LEVEL: "SILENT", AWS_REGION: "ap-southeast-1" },
+  },
+});
