@@ -1,0 +1,46 @@
+/**
+ * `ivr`: one entry point, one module per command under ./commands (loaded lazily so `ivr validate` does not pay
+ * for the AWS SDK). Each command module exports `run(argv: string[]): Promise<number>` returning the exit status.
+ */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+  validate: { summary: "check flows (default flows/*.yaml)", load: () => import("./commands/validate.js") },
+  graph: { summary: "print a flow's state graph (--format mermaid|dot)", load: () => import("./commands/graph.js") },
+  replay: {
+    summary: "play one call through the real handler and DynamoDB",
+    load: () => import("./commands/replay.js"),
+  },
+  test: { summary: "run scenario files with coverage", load: () => import("./commands/test.js") },
+  call: { summary: "an interactive phone in the terminal", load: () => import("./commands/call.js") },
+  webhooks: { summary: "register|list|delete|rotate the 8x8 webhooks", load: () => import("./commands/webhooks.js") },
+  dial: { summary: "start an outbound IVR call via 8x8", load: () => import("./commands/dial.js") },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: ivr <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`ivr: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const mod = await command.load();
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`ivr: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,165 @@
+/**
+ * The engine's public surface:
+ *
+ * - `newSession(machine, init, now)` makes a session positioned before the start state (nothing rendered yet).
+ * - `transition(machine, session, event, now)` is pure: no I/O, no clock but `now`, no randomness; its inputs are
+ *   never mutated. It returns the actions for one VCA answer (the non-blocking states from the current point, in
+ *   order, up to and including a blocking or ending state), the new session, and what was visited. It throws an
+ *   `EngineError` on internal faults (a machine or session that does not hold together).
+ * - `fallbackActions(machine, session, now)` renders the flow's `onError` state (or a built-in apology and a
+ *   hangup) for when anything fails during a live call. It never throws.
+ *
+ * `clientActionId` is `<state>:<turn>` (e.g. `main:3`): the state the answer leaves the call in, and the number of
+ * answers so far.
+ */
+import type { CallflowAction } from "./callflow.js";
+import { interpretInput } from "./capture.js";
+import { EngineError } from "./errors.js";
+import type { AskState, CompiledMachine, MenuState } from "./machine.js";
+import { messageActions, messageForAttempt } from "./render.js";
+import type { EngineEvent, Session, StepResult } from "./session.js";
+import { type Draft, draftOf, end, reprompt, stateOf, walkFrom } from "./walk.js";
+
+export { EngineError } from "./errors.js";
+export { APOLOGY_TEXT, APOLOGY_VOICE, fallbackActions } from "./fallback.js";
+export { MAX_SPEECH_CHARS } from "./templates.js";
+export { MAX_MENU_HISTORY, MAX_STEPS_PER_ANSWER } from "./walk.js";
+
+/** Edge target when attempts run out and the state has no `onExhausted`: the implicit hangup (not a state id). */
+export const IMPLICIT_HANGUP = "#hangup";
+/** `session.path` keeps the most recent entries only, so a caller looping on a menu cannot grow the item forever. */
+export const MAX_PATH = 500;
+
+export interface SessionInit {
+  sessionId: string;
+  callId?: string;
+  caller: string;
+  called: string;
+  direction: Session["direction"];
+}
+
+export function newSession(machine: CompiledMachine, init: SessionInit, now: Date): Session {
+  const vars: Record<string, string> = { caller: init.caller, called: init.called, sessionId: init.sessionId };
+  if (init.callId !== undefined) vars.callId = init.callId;
+  return {
+    sessionId: init.sessionId,
+    ...(init.callId !== undefined && { callId: init.callId }),
+    flow: machine.flow,
+    version: machine.version,
+    state: machine.start,
+    clientActionId: "",
+    turn: 0,
+    status: "active",
+    failures: 0,
+    vars,
+    path: [],
+    menus: [],
+    caller: init.caller,
+    called: init.called,
+    direction: init.direction,
+    startedAt: now.toISOString(),
+  };
+}
+
+export function transition(machine: CompiledMachine, session: Session, event: EngineEvent, now: Date): StepResult {
+  if (session.flow !== machine.flow || session.version !== machine.version) {
+    throw new EngineError(
+      `session is on ${session.flow}@${session.version}, machine is ${machine.flow}@${machine.version}`,
+    );
+  }
+  if (session.status === "ended") {
+    // 8x8 may still report an action of an ended call: nothing is left to do but end it.
+    return { session: copySession(session), actions: [{ action: "hangup" }], visited: [], edges: [] };
+  }
+  const draft = draftOf(session, machine.start, now);
+  if (event.type === "start") {
+    if (session.turn === 0) walkFrom(machine, draft, machine.start);
+    // A second start (a duplicated CALL_RECEIVED): say the current prompt again rather than restart the call.
+    else reprompt(draft, session.state, waitingState(machine, session));
+  } else {
+    answerInput(machine, session, draft, event.digits);
+  }
+  return finish(session, draft);
+}
+
+function answerInput(machine: CompiledMachine, session: Session, draft: Draft, digits: string | null): void {
+  const from = session.state;
+  const state = waitingState(machine, session);
+  const { input, outcome } = interpretInput(machine, state, digits);
+  // A sensitive value lives under its own (masked) name only, never in the unmasked built-in.
+  draft.vars.lastInput = state.kind === "ask" && state.sensitive ? "" : input;
+
+  switch (outcome.kind) {
+    case "goto":
+      if (outcome.assign) draft.vars[outcome.assign.name] = outcome.assign.value;
+      draft.edges.push({ from, to: outcome.to, on: outcome.on });
+      walkFrom(machine, draft, outcome.to);
+      return;
+    case "repeat":
+      draft.edges.push({ from, to: from, on: outcome.on });
+      reprompt(draft, from, state);
+      return;
+    case "back": {
+      // The current menu is the last entry of the history; the one before it is where `back` goes.
+      if (draft.menus.at(-1) === from) draft.menus.pop();
+      const previous = draft.menus.pop();
+      draft.edges.push({ from, to: previous ?? from, on: outcome.on });
+      if (previous === undefined) reprompt(draft, from, state);
+      else walkFrom(machine, draft, previous);
+      return;
+    }
+    case "failure": {
+      draft.failures = session.failures + 1;
+      const message = messageForAttempt(outcome.messages, draft.failures);
+      draft.actions.push(...messageActions(message, state.voiceProfile, draft.vars));
+      if (draft.failures < state.attempts) {
+        draft.edges.push({ from, to: from, on: outcome.on });
+        reprompt(draft, from, state);
+        return;
+      }
+      draft.edges.push({ from, to: state.onExhausted ?? IMPLICIT_HANGUP, on: "exhausted" });
+      if (state.onExhausted !== null) {
+        walkFrom(machine, draft, state.onExhausted);
+        return;
+      }
+      draft.actions.push({ action: "hangup" });
+      end(draft, from);
+      return;
+    }
+  }
+}
+
+/** The menu or ask the session is waiting in; anything else means the session does not fit the machine. */
+function waitingState(machine: CompiledMachine, session: Session): MenuState | AskState {
+  const state = stateOf(machine, session.state);
+  if (session.turn === 0 || (state.kind !== "menu" && state.kind !== "ask")) {
+    throw new EngineError(`session ${session.sessionId} is not waiting for input (state "${session.state}")`);
+  }
+  return state;
+}
+
+function finish(session: Session, draft: Draft): StepResult {
+  const turn = session.turn + 1;
+  const actions: CallflowAction[] = draft.actions;
+  const path = draft.path.length > MAX_PATH ? draft.path.slice(-MAX_PATH) : draft.path;
+  return {
+    session: {
+      ...session,
+      state: draft.state,
+      clientActionId: `${draft.state}:${turn}`,
+      turn,
+      status: draft.status,
+      failures: draft.failures,
+      vars: draft.vars,
+      path,
+      menus: draft.menus,
+    },
+    actions,
+    visited: draft.visited,
+    edges: draft.edges,
+  };
+}
+
+function copySession(session: Session): Session {
+  return { ...session, vars: { ...session.vars }, path: [...session.path], menus: [...session.menus] };
+}

@@ -1,0 +1,66 @@
+/**
+ * Ports: what the domain needs from storage. Adapters: src/store/dynamodb-*.ts (DynamoDB and DynamoDB Local).
+ * The domain (src/webhooks) depends on these interfaces only.
+ */
+import type { VcaAnswer } from "../engine/callflow.js";
+import type { CompiledMachine } from "../engine/machine.js";
+import type { Session } from "../engine/session.js";
+
+/** One stored session item. */
+export interface SessionRecord {
+  session: Session;
+  /** optimistic-locking revision: bumped by every write, checked by every conditional write */
+  rev: number;
+  /** eventId of the last VCA event that advanced (or created) the session */
+  lastEventId?: string;
+  /** the answer we gave to lastEventId: a redelivery of that event gets exactly this back */
+  lastAnswer?: VcaAnswer;
+  /** epoch seconds; DynamoDB TTL deletes lazily, so readers treat expiresAt <= now as absent */
+  expiresAt: number;
+  /** set once the VSS arrived */
+  endedAt?: string;
+}
+
+export type WriteOutcome = { ok: true; record: SessionRecord } | { ok: false; current: SessionRecord | undefined };
+
+export interface SessionStore {
+  /** The live record, or undefined when absent or expired. */
+  get(sessionId: string, now: Date): Promise<SessionRecord | undefined>;
+  /** Create when absent (or expired). On conflict returns the current record, read by the same request
+   * (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
+  create(record: SessionRecord, now: Date): Promise<WriteOutcome>;
+  /** Replace `prev` with `next` only if the stored rev is still prev.rev; next.rev must be prev.rev + 1.
+   * On conflict returns the current record without a second read. */
+  replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome>;
+  /** Mark ended (VSS arrived); idempotent. Returns the record as it was, if any (expired records count). */
+  markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined>;
+}
+
+export interface FlowVersionStore {
+  /** Store a compiled machine under (flow, version); idempotent. */
+  put(machine: CompiledMachine): Promise<void>;
+  get(flow: string, version: string): Promise<CompiledMachine | undefined>;
+}
+
+/** A stored Voice Session Summary. */
+export interface SummaryRecord {
+  sessionId: string;
+  subAccountId?: string;
+  sessionStatus: string;
+  /** the payload as 8x8 sent it */
+  payload: unknown;
+  /** from our own session: the flow, version, visited path and final state, with sensitive variables masked */
+  flow?: string;
+  version?: string;
+  path?: string[];
+  finalState?: string;
+  vars?: Record<string, string>;
+  receivedAt: string;
+  expiresAt: number;
+}
+
+export interface SummaryStore {
+  /** Store once: a redelivery returns { created: false } and changes nothing. */
+  putOnce(summary: SummaryRecord): Promise<{ created: boolean }>;
+  get(sessionId: string): Promise<SummaryRecord | undefined>;
+}
