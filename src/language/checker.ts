@@ -1,0 +1,301 @@
+/**
+ * The checker: everything the schema cannot say. Runs on the lenient flow view, so it reports its findings even
+ * when the schema found problems too (all diagnostics at once, not the first). Rule ids are documented in
+ * docs/flow-language.md.
+ */
+import { regexesIn } from "./conditions.js";
+import { checkDataFlow } from "./dataflow.js";
+import type { Diagnostic, Severity } from "./diagnostics.js";
+import { checkGraph } from "./graph-checks.js";
+import { asObject, type FlowView, type Obj, STATE_KINDS, type StateView, viewFlow } from "./model.js";
+import type { ParsedFile } from "./parse.js";
+import type { JsonPath, Place } from "./positions.js";
+import { isCalendarDate, isValidTimeZone, knownTimeZones, parseDaySpec, parseTimeRange } from "./schedule.js";
+import { didYouMean, didYouMeanHint } from "./suggest.js";
+import { BUILT_IN_VARIABLES, parseTemplate } from "./templates.js";
+import { stateTexts } from "./texts.js";
+
+/** 8x8's limits (Voice API: say / sayAndCapture text, sayAndCapture maxDigits). */
+export const MAX_TEXT_LENGTH = 3000;
+export const MAX_DIGITS = 25;
+export const DEFAULT_TIMEOUT = 5;
+export const DEFAULT_DIGIT_TIMEOUT = 3;
+
+const DIGIT_KEYS = /^[0-9*#]+$/;
+
+export type Reporter = (
+  rule: string,
+  path: JsonPath,
+  message: string,
+  options?: { hint?: string; severity?: Severity; which?: "key" | "value"; within?: string },
+) => void;
+
+export function checkFlow(parsed: ParsedFile): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report: Reporter = (rule, path, message, options = {}) => {
+    const place: Place = options.within
+      ? parsed.locator.placeWithin(path, options.within)
+      : parsed.locator.place(path, options.which ?? "value");
+    diagnostics.push({
+      file: parsed.file,
+      ...place,
+      severity: options.severity ?? "error",
+      rule,
+      message,
+      ...(options.hint ? { hint: options.hint } : {}),
+    });
+  };
+  const flow = viewFlow(parsed.data);
+  checkKeys(flow, report);
+  checkTimeouts(["defaults"], asObject(flow.raw.defaults), undefined, report);
+  for (const state of flow.states) checkState(flow, state, report);
+  checkGraph(flow, report);
+  checkDataFlow(flow, report);
+  return diagnostics;
+}
+
+function checkKeys(flow: FlowView, report: Reporter): void {
+  for (const { key, path } of flow.keys) checkDigitKey(key, path, "global key", report);
+}
+
+function checkDigitKey(key: string, path: JsonPath, what: string, report: Reporter): void {
+  if (!DIGIT_KEYS.test(key)) {
+    report("invalid-digit", path, `${what} '${key}' is not made of phone keys`, {
+      which: "key",
+      hint: 'keys are the digits 0-9, * and # (quote them in YAML: "*": repeat)',
+    });
+  } else if (key.length > MAX_DIGITS) {
+    report("too-many-digits", path, `${what} '${key}' is longer than ${MAX_DIGITS} digits (8x8's limit)`, {
+      which: "key",
+    });
+  }
+}
+
+const NEXT_OWNERS = new Set(["say", "play", "set"]);
+
+function checkState(flow: FlowView, state: StateView, report: Reporter): void {
+  // no kind, or several: the schema reported it, and what else to expect is anyone's guess
+  if (!state.kind || STATE_KINDS.filter((k) => k in state.raw).length > 1) return;
+  const body = asObject(state.body);
+  // a misspelt `next` is already reported with a did-you-mean
+  const misspeltNext = Object.keys(state.raw).some((k) => k !== "next" && didYouMean(k, ["next"]) === "next");
+  if (NEXT_OWNERS.has(state.kind) && state.raw.next === undefined && !misspeltNext) {
+    report("schema", state.path, `state '${state.id}' (${state.kind}) needs 'next'`, {
+      which: "key",
+      hint: `add next: <state> beside ${state.kind}:`,
+    });
+  }
+  if (!NEXT_OWNERS.has(state.kind) && state.raw.next !== undefined) {
+    const hint =
+      state.kind === "ask"
+        ? "an ask's next goes inside ask: (it is where valid input goes)"
+        : `${article(state.kind)} ${state.kind} state decides where to go itself`;
+    report("schema", [...state.path, "next"], `'next' is not used by ${article(state.kind)} ${state.kind} state`, {
+      which: "key",
+      hint,
+    });
+  }
+  switch (state.kind) {
+    case "menu":
+      if (body) checkMenu(flow, state, body, report);
+      break;
+    case "ask":
+      if (body) checkAsk(state, body, report);
+      break;
+    case "branch":
+      checkBranch(state, report);
+      break;
+    case "set":
+      for (const name of Object.keys(body ?? {})) checkAssignable(name, [...state.path, "set", name], "key", report);
+      break;
+    case "hours":
+      if (body) checkHours(state, body, report);
+      break;
+    default:
+      break;
+  }
+  for (const ref of stateTexts(state)) {
+    const parsed = parseTemplate(ref.text);
+    for (const problem of parsed.problems) {
+      report("invalid-template", ref.path, problem.message, {
+        within: problem.raw,
+        ...(problem.hint ? { hint: problem.hint } : {}),
+      });
+    }
+    if (ref.role === "speech" && parsed.literalLength > MAX_TEXT_LENGTH) {
+      report(
+        "text-too-long",
+        ref.path,
+        `text is ${parsed.literalLength} characters; 8x8 speaks at most ${MAX_TEXT_LENGTH}`,
+        {
+          hint:
+            parsed.variables.length > 0
+              ? "counted without the variables' values, which are only known during the call; split it into a list"
+              : "split it into a list of shorter texts (say: [..., ...])",
+        },
+      );
+    }
+  }
+}
+
+function checkCapturePrompt(state: StateView, body: Obj, report: Reporter): void {
+  const prompt = asObject(body.prompt);
+  if (prompt && "play" in prompt) {
+    report(
+      "audio-prompt",
+      [...state.path, state.kind!, "prompt"],
+      `${state.kind === "ask" ? "an ask" : "a menu"} prompt must be text, not audio`,
+      {
+        hint:
+          "8x8 captures digits only during a text-to-speech prompt (sayAndCapture; there is no play-and-capture " +
+          "action): play the audio in a `play` state before this one and keep a short text prompt",
+      },
+    );
+  }
+}
+
+function checkMenu(flow: FlowView, state: StateView, body: Obj, report: Reporter): void {
+  checkCapturePrompt(state, body, report);
+  checkTimeouts([...state.path, "menu"], body, asObject(flow.raw.defaults), report);
+  const globalKeys = new Map(flow.keys.map((k) => [k.key, k.target]));
+  for (const digits of Object.keys(asObject(body.options) ?? {})) {
+    const path = [...state.path, "menu", "options", digits];
+    checkDigitKey(digits, path, "option", report);
+    const shadowed = globalKeys.get(digits);
+    if (shadowed !== undefined) {
+      report(
+        "shadowed-key",
+        path,
+        `option '${digits}' overrides the global key '${digits}' (${shadowed}) in this menu`,
+        {
+          severity: "warning",
+          which: "key",
+          hint: "pick another key for the option if callers expect the global one here",
+        },
+      );
+    }
+  }
+}
+
+function checkAsk(state: StateView, body: Obj, report: Reporter): void {
+  const at = (...rest: (string | number)[]): JsonPath => [...state.path, "ask", ...rest];
+  checkCapturePrompt(state, body, report);
+  checkTimeouts(at(), body, undefined, report);
+  if (typeof body.into === "string") checkAssignable(body.into, at("into"), "value", report);
+  const digits = asObject(body.digits);
+  const min = typeof digits?.min === "number" ? digits.min : undefined;
+  const max = typeof digits?.max === "number" ? digits.max : undefined;
+  if (min !== undefined && max !== undefined && min > max) {
+    report("digits-range", at("digits", "min"), `min (${min}) is greater than max (${max})`);
+  }
+  for (const [name, value] of [
+    ["max", max],
+    ["min", min],
+  ] as const) {
+    if (value !== undefined && value > MAX_DIGITS) {
+      report("too-many-digits", at("digits", name), `${name} is ${value}; 8x8 captures at most ${MAX_DIGITS} digits`);
+    }
+  }
+  const validate = asObject(body.validate);
+  if (typeof validate?.pattern === "string") checkRegex(validate.pattern, at("validate", "pattern"), report);
+  if (Array.isArray(validate?.oneOf)) {
+    validate.oneOf.forEach((choice, i) => {
+      if (!DIGIT_KEYS.test(String(choice))) {
+        report("invalid-digit", at("validate", "oneOf", i), `'${String(choice)}' cannot be typed on a phone keypad`, {
+          hint: "digits 0-9, * and # only",
+        });
+      }
+    });
+  }
+}
+
+function checkAssignable(name: string, path: JsonPath, which: "key" | "value", report: Reporter): void {
+  if ((BUILT_IN_VARIABLES as readonly string[]).includes(name)) {
+    report("reserved-variable", path, `'${name}' is a built-in variable and cannot be assigned`, {
+      which,
+      hint: `built-ins: ${BUILT_IN_VARIABLES.join(", ")}`,
+    });
+  }
+}
+
+/** digitTimeout must be below timeout (8x8: overallTimeout > digitTimeout), after applying defaults. Reported
+ * where one of the two is written: on the state when it sets either, else on `defaults`. */
+function checkTimeouts(path: JsonPath, own: Obj | undefined, defaults: Obj | undefined, report: Reporter): void {
+  if (!own) return;
+  const sets = typeof own.timeout === "number" || typeof own.digitTimeout === "number";
+  if (!sets) return;
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const timeout = num(own.timeout) ?? num(defaults?.timeout) ?? DEFAULT_TIMEOUT;
+  const digitTimeout = num(own.digitTimeout) ?? num(defaults?.digitTimeout) ?? DEFAULT_DIGIT_TIMEOUT;
+  if (digitTimeout >= timeout) {
+    const at = typeof own.digitTimeout === "number" ? "digitTimeout" : "timeout";
+    report("timeout-order", [...path, at], `digitTimeout (${digitTimeout}s) must be less than timeout (${timeout}s)`, {
+      hint: "8x8 requires the overall capture timeout to be greater than the timeout between digits",
+    });
+  }
+}
+
+function checkRegex(pattern: string, path: JsonPath, report: Reporter): void {
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, "") : "invalid";
+    report("invalid-regex", path, `invalid regular expression: ${reason}`, {
+      hint: "patterns are JavaScript regular expressions; in YAML double quotes a backslash is written \\\\",
+    });
+  }
+}
+
+function checkBranch(state: StateView, report: Reporter): void {
+  if (!Array.isArray(state.body)) return;
+  const items = state.body.map((item) => asObject(item) ?? {});
+  const elseAt = items.findIndex((item) => "else" in item);
+  if (elseAt < 0) {
+    report("schema", [...state.path, "branch"], `branch '${state.id}' has no else`, {
+      which: "key",
+      hint: "end the list with - else: <state>, where the call goes when no if holds",
+    });
+  } else if (elseAt < items.length - 1) {
+    report("schema", [...state.path, "branch", elseAt + 1], "nothing after the else of a branch is ever used", {
+      hint: "move the else to the end",
+    });
+  }
+  items.forEach((item, i) => {
+    for (const { pattern, path } of regexesIn(item.if)) {
+      if (typeof pattern === "string") checkRegex(pattern, [...state.path, "branch", i, "if", ...path], report);
+    }
+  });
+}
+
+function checkHours(state: StateView, body: Obj, report: Reporter): void {
+  const at = (...rest: (string | number)[]): JsonPath => [...state.path, "hours", ...rest];
+  if (typeof body.timezone === "string" && !isValidTimeZone(body.timezone)) {
+    report("invalid-timezone", at("timezone"), `'${body.timezone}' is not an IANA time zone`, {
+      hint: didYouMeanHint(body.timezone, knownTimeZones()) ?? "e.g. Asia/Singapore, Europe/London, America/New_York",
+    });
+  }
+  for (const [spec, value] of Object.entries(asObject(body.open) ?? {})) {
+    const days = parseDaySpec(spec);
+    if (!days.ok) report("invalid-schedule", at("open", spec), days.message, { which: "key", hint: days.hint });
+    const ranges = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
+    ranges.forEach((range, i) => {
+      if (typeof range !== "string") return;
+      const parsed = parseTimeRange(range);
+      const path = typeof value === "string" ? at("open", spec) : at("open", spec, i);
+      if (!parsed.ok) report("invalid-schedule", path, parsed.message, { hint: parsed.hint });
+    });
+  }
+  if (Array.isArray(body.closedOn)) {
+    body.closedOn.forEach((date, i) => {
+      if (typeof date === "string" && !isCalendarDate(date)) {
+        report("invalid-schedule", at("closedOn", i), `'${date}' is not a date`, {
+          hint: 'write dates as "YYYY-MM-DD", e.g. "2026-12-25"',
+        });
+      }
+    });
+  }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
+}

@@ -1,0 +1,209 @@
+/**
+ * YAML data (already schema-valid and checked) -> CompiledMachine: defaults resolved, templates pre-split,
+ * schedules as minute ranges per weekday, capture parameters in 8x8's units (milliseconds).
+ */
+import type {
+  Capture,
+  CompiledMachine,
+  CompiledState,
+  Condition,
+  KeyTarget,
+  Message,
+  Template,
+} from "../engine/machine.js";
+import { DEFAULT_DIGIT_TIMEOUT, DEFAULT_TIMEOUT, MAX_DIGITS } from "./checker.js";
+import { asObject, type Obj } from "./model.js";
+import { mergeRanges, parseDaySpec, parseTimeRange } from "./schedule.js";
+import { parseTemplate } from "./templates.js";
+import { versionOf } from "./version.js";
+
+/** 8x8's documented example voice; used when neither the state nor `defaults` names one. */
+export const DEFAULT_VOICE_PROFILE = "en-GB-Emma";
+export const DEFAULT_ATTEMPTS = 3;
+
+interface Defaults {
+  voiceProfile: string;
+  timeout: number;
+  digitTimeout: number;
+  attempts: number;
+}
+
+export function compileFlow(data: unknown, source?: string): CompiledMachine {
+  const raw = data as Obj;
+  const rawDefaults = asObject(raw.defaults) ?? {};
+  const defaults: Defaults = {
+    voiceProfile: (rawDefaults.voiceProfile as string | undefined) ?? DEFAULT_VOICE_PROFILE,
+    timeout: (rawDefaults.timeout as number | undefined) ?? DEFAULT_TIMEOUT,
+    digitTimeout: (rawDefaults.digitTimeout as number | undefined) ?? DEFAULT_DIGIT_TIMEOUT,
+    attempts: (rawDefaults.attempts as number | undefined) ?? DEFAULT_ATTEMPTS,
+  };
+  const keys: Record<string, KeyTarget> = {};
+  for (const [key, target] of Object.entries(asObject(raw.keys) ?? {})) {
+    keys[key] = target === "repeat" ? { repeat: true } : target === "back" ? { back: true } : { goto: String(target) };
+  }
+  const globalKeyLength = Math.max(0, ...Object.keys(keys).map((k) => k.length));
+  const globalKeyHasHash = Object.keys(keys).some((k) => k.includes("#"));
+  const states: Record<string, CompiledState> = {};
+  const sensitive = new Set<string>();
+  for (const [id, value] of Object.entries(raw.states as Obj)) {
+    const state = compileState(value as Obj, defaults, globalKeyLength, globalKeyHasHash);
+    if (state.kind === "ask" && state.sensitive) sensitive.add(state.into);
+    states[id] = state;
+  }
+  const machine: Omit<CompiledMachine, "version"> = {
+    flow: raw.flow as string,
+    ...(typeof raw.description === "string" ? { description: raw.description } : {}),
+    numbers: (raw.numbers as string[] | undefined) ?? [],
+    start: raw.start as string,
+    onError: (raw.onError as string | undefined) ?? null,
+    keys,
+    states,
+    sensitive: [...sensitive].sort(),
+  };
+  return { ...machine, version: versionOf(machine), ...(source !== undefined ? { source } : {}) };
+}
+
+function compileState(raw: Obj, defaults: Defaults, globalKeyLength: number, globalKeyHasHash: boolean): CompiledState {
+  const voiceProfile = (raw.voiceProfile as string | undefined) ?? defaults.voiceProfile;
+  const next = raw.next as string;
+  if ("say" in raw) return { kind: "say", voiceProfile, messages: messages(raw.say), next };
+  if ("play" in raw) return { kind: "play", voiceProfile, url: raw.play as string, next };
+  if ("set" in raw) {
+    const assign: Record<string, Template> = {};
+    for (const [name, value] of Object.entries(raw.set as Obj)) assign[name] = template(String(value));
+    return { kind: "set", voiceProfile, assign, next };
+  }
+  if ("menu" in raw) {
+    const menu = raw.menu as Obj;
+    const options = { ...(menu.options as Record<string, string>) };
+    const longest = Math.max(globalKeyLength, ...Object.keys(options).map((k) => k.length));
+    const hasHashKey = globalKeyHasHash || Object.keys(options).some((k) => k.includes("#"));
+    // Single-key menus end on the first key; longer ones also end on # unless # is itself a key.
+    const capture = captureFor(menu, defaults, 1, longest, longest > 1 && !hasHashKey);
+    return {
+      kind: "menu",
+      voiceProfile,
+      prompt: template(menu.prompt as string),
+      capture,
+      attempts: (menu.attempts as number | undefined) ?? defaults.attempts,
+      noInput: messages(menu.noInput),
+      noMatch: messages(menu.noMatch),
+      onExhausted: (menu.onExhausted as string | undefined) ?? null,
+      options,
+    };
+  }
+  if ("ask" in raw) {
+    const ask = raw.ask as Obj;
+    const rawDigits = asObject(ask.digits) ?? {};
+    const min = (rawDigits.min as number | undefined) ?? 1;
+    const max = (rawDigits.max as number | undefined) ?? MAX_DIGITS;
+    const terminator = rawDigits.terminator === "#" ? ("#" as const) : undefined;
+    const rawValidate = asObject(ask.validate);
+    const validate = rawValidate
+      ? {
+          ...(typeof rawValidate.pattern === "string" ? { pattern: rawValidate.pattern } : {}),
+          ...(rawValidate.luhn === true ? { luhn: true as const } : {}),
+          ...(Array.isArray(rawValidate.oneOf) ? { oneOf: rawValidate.oneOf.map(String) } : {}),
+        }
+      : undefined;
+    return {
+      kind: "ask",
+      voiceProfile,
+      prompt: template(ask.prompt as string),
+      capture: captureFor(ask, defaults, min, max, terminator === "#"),
+      attempts: (ask.attempts as number | undefined) ?? defaults.attempts,
+      noInput: messages(ask.noInput),
+      onExhausted: (ask.onExhausted as string | undefined) ?? null,
+      into: ask.into as string,
+      digits: { min, max, ...(terminator ? { terminator } : {}) },
+      ...(validate ? { validate } : {}),
+      invalid: messages(ask.invalid),
+      sensitive: ask.sensitive === true,
+      next: ask.next as string,
+    };
+  }
+  if ("branch" in raw) {
+    const items = raw.branch as Obj[];
+    // biome-ignore lint/suspicious/noThenProperty: `then` is a field of the compiled format (src/engine/machine.ts)
+    const cases = items.filter((i) => "if" in i).map((i) => ({ if: condition(i.if), then: i.then as string }));
+    const otherwise = items.find((i) => "else" in i)?.else as string;
+    return { kind: "branch", voiceProfile, cases, else: otherwise };
+  }
+  if ("hours" in raw) {
+    const hours = raw.hours as Obj;
+    const open: [number, number][][] = [[], [], [], [], [], [], []];
+    for (const [spec, value] of Object.entries(hours.open as Obj)) {
+      const days = parseDaySpec(spec);
+      const ranges = (Array.isArray(value) ? value : [value]).map((r) => parseTimeRange(String(r)));
+      if (!days.ok) continue;
+      for (const day of days.value) for (const r of ranges) if (r.ok) open[day]!.push(r.value);
+    }
+    return {
+      kind: "hours",
+      voiceProfile,
+      timezone: hours.timezone as string,
+      open: open.map(mergeRanges),
+      closedOn: [...new Set((hours.closedOn as string[] | undefined) ?? [])].sort(),
+      // biome-ignore lint/suspicious/noThenProperty: `then` is a field of the compiled format
+      then: hours.then as string,
+      else: hours.else as string,
+    };
+  }
+  if ("transfer" in raw) {
+    const transfer = raw.transfer as Obj;
+    return {
+      kind: "transfer",
+      voiceProfile,
+      to: transfer.to as string,
+      ...(typeof transfer.callerId === "string" ? { callerId: transfer.callerId } : {}),
+      record: transfer.record === true,
+      say: messages(transfer.say),
+    };
+  }
+  const hangup = asObject(raw.hangup) ?? {};
+  return { kind: "hangup", voiceProfile, say: messages(hangup.say) };
+}
+
+/**
+ * 8x8 wants an overall time for the whole input, the YAML gives the wait for the first digit (`timeout`) and
+ * between digits (`digitTimeout`). Overall = timeout + digitTimeout for each further key (and for the # that
+ * may end it), so a slow but steady caller is never cut off; it always exceeds digitTimeout, as 8x8 requires.
+ */
+function captureFor(
+  own: Obj,
+  defaults: Defaults,
+  minDigits: number,
+  maxDigits: number,
+  completeOnHash: boolean,
+): Capture {
+  const timeout = (own.timeout as number | undefined) ?? defaults.timeout;
+  const digitTimeout = (own.digitTimeout as number | undefined) ?? defaults.digitTimeout;
+  const furtherKeys = maxDigits - 1 + (completeOnHash ? 1 : 0);
+  const digitTimeoutMs = Math.round(digitTimeout * 1000);
+  const overallTimeoutMs = Math.max(Math.round(timeout * 1000) + furtherKeys * digitTimeoutMs, digitTimeoutMs + 1);
+  return { minDigits, maxDigits, completeOnHash, digitTimeoutMs, overallTimeoutMs };
+}
+
+function template(text: string): Template {
+  return parseTemplate(text).template;
+}
+
+function messages(value: unknown): Message[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items.map(
+    (item): Message => (typeof item === "string" ? { say: template(item) } : { play: (item as Obj).play as string }),
+  );
+}
+
+function condition(raw: unknown): Condition {
+  const c = raw as Obj;
+  if ("all" in c) return { all: (c.all as unknown[]).map(condition) };
+  if ("any" in c) return { any: (c.any as unknown[]).map(condition) };
+  if ("not" in c) return { not: condition(c.not) };
+  const name = c.var as string;
+  if ("equals" in c) return { var: name, equals: String(c.equals) };
+  if ("matches" in c) return { var: name, matches: c.matches as string };
+  if ("in" in c) return { var: name, in: (c.in as unknown[]).map(String) };
+  return { var: name, exists: c.exists === true };
+}

@@ -1,0 +1,158 @@
+/**
+ * A lenient view of a parsed flow (which may still have schema errors) as a graph: states, their kinds and the
+ * edges between them with the JSON path of each target, so the checker, the data-flow analysis and the
+ * diagnostics all agree on where things are.
+ */
+import type { StateKind } from "../engine/machine.js";
+import { provenSet } from "./conditions.js";
+import type { JsonPath } from "./positions.js";
+
+export const STATE_KINDS: readonly StateKind[] = [
+  "say",
+  "play",
+  "menu",
+  "ask",
+  "branch",
+  "set",
+  "hours",
+  "transfer",
+  "hangup",
+];
+
+/** Kinds that render without waiting for the caller: a cycle of only these would never end. */
+export const NON_BLOCKING_KINDS: ReadonlySet<StateKind> = new Set(["say", "play", "branch", "set", "hours"]);
+export const CAPTURE_KINDS: ReadonlySet<StateKind> = new Set(["menu", "ask"]);
+
+/** Global key targets that are not states. */
+export const KEY_ACTIONS = ["repeat", "back"] as const;
+
+export type Obj = Record<string, unknown>;
+
+export function asObject(value: unknown): Obj | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+export function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+export interface StateView {
+  id: string;
+  /** the first kind key present (schema errors cover none / several) */
+  kind: StateKind | undefined;
+  raw: Obj;
+  /** the value under the kind key */
+  body: unknown;
+  path: JsonPath;
+}
+
+export interface EdgeRef {
+  from: string;
+  to: string;
+  /** label, as the engine reports transitions: a digit, next, then, else, case:N, exhausted, key:X */
+  on: string;
+  /** where the target is written */
+  path: JsonPath;
+  /** variables surely assigned when this edge is taken */
+  assigns: string[];
+  /** "key" for global keys (taken from any menu or ask) */
+  via: "flow" | "key";
+}
+
+export interface FlowView {
+  raw: Obj;
+  states: StateView[];
+  byId: Map<string, StateView>;
+  start: string | undefined;
+  onError: string | undefined;
+  /** global keys: key -> target as written */
+  keys: { key: string; target: string; path: JsonPath }[];
+}
+
+export function viewFlow(data: unknown): FlowView {
+  const raw = asObject(data) ?? {};
+  const states: StateView[] = [];
+  for (const [id, value] of Object.entries(asObject(raw.states) ?? {})) {
+    const state = asObject(value) ?? {};
+    const kind = STATE_KINDS.find((k) => k in state);
+    states.push({ id, kind, raw: state, body: kind ? state[kind] : undefined, path: ["states", id] });
+  }
+  const keys = Object.entries(asObject(raw.keys) ?? {})
+    .filter(([, target]) => typeof target === "string")
+    .map(([key, target]) => ({ key, target: target as string, path: ["keys", key] }));
+  return {
+    raw,
+    states,
+    byId: new Map(states.map((s) => [s.id, s])),
+    start: asString(raw.start),
+    onError: asString(raw.onError),
+    keys,
+  };
+}
+
+/** The edges a state's own definition declares (global keys excluded: see keyEdges). */
+export function stateEdges(state: StateView): EdgeRef[] {
+  const edges: EdgeRef[] = [];
+  const add = (target: unknown, on: string, path: JsonPath, assigns: string[] = []) => {
+    if (typeof target === "string") edges.push({ from: state.id, to: target, on, path, assigns, via: "flow" });
+  };
+  const body = asObject(state.body);
+  const at = (...rest: (string | number)[]): JsonPath => [...state.path, ...rest];
+  switch (state.kind) {
+    case "say":
+    case "play":
+      add(state.raw.next, "next", at("next"));
+      break;
+    case "set":
+      add(state.raw.next, "next", at("next"), Object.keys(body ?? {}));
+      break;
+    case "menu":
+      for (const [digits, target] of Object.entries(asObject(body?.options) ?? {})) {
+        add(target, digits, at("menu", "options", digits));
+      }
+      add(body?.onExhausted, "exhausted", at("menu", "onExhausted"));
+      break;
+    case "ask": {
+      const into = asString(body?.into);
+      add(body?.next, "next", at("ask", "next"), into ? [into] : []);
+      add(body?.onExhausted, "exhausted", at("ask", "onExhausted"));
+      break;
+    }
+    case "branch": {
+      if (!Array.isArray(state.body)) break;
+      // Falling past a case proves what its condition being false proves.
+      let failed = new Set<string>();
+      let caseIndex = 0;
+      state.body.forEach((item, i) => {
+        const entry = asObject(item) ?? {};
+        if ("if" in entry) {
+          add(entry.then, `case:${caseIndex}`, at("branch", i, "then"), [...failed, ...provenSet(entry.if, true)]);
+          failed = new Set([...failed, ...provenSet(entry.if, false)]);
+          caseIndex++;
+        } else if ("else" in entry) {
+          add(entry.else, "else", at("branch", i, "else"), [...failed]);
+        }
+      });
+      break;
+    }
+    case "hours":
+      add(body?.then, "then", at("hours", "then"));
+      add(body?.else, "else", at("hours", "else"));
+      break;
+    default:
+      break;
+  }
+  return edges;
+}
+
+/** Global key edges from a menu or ask (to states only; repeat/back stay on known ground). */
+export function keyEdges(flow: FlowView, state: StateView): EdgeRef[] {
+  if (!state.kind || !CAPTURE_KINDS.has(state.kind)) return [];
+  return flow.keys
+    .filter((k) => !(KEY_ACTIONS as readonly string[]).includes(k.target))
+    .map((k) => ({ from: state.id, to: k.target, on: `key:${k.key}`, path: k.path, assigns: [], via: "key" as const }));
+}
+
+export function allEdges(flow: FlowView, state: StateView): EdgeRef[] {
+  return [...stateEdges(state), ...keyEdges(flow, state)];
+}

@@ -1,0 +1,39 @@
+/** Every piece of template text in a state, with its path: what is spoken, prompted, or assigned by `set`. */
+import { asObject, type StateView } from "./model.js";
+import type { JsonPath } from "./positions.js";
+
+export interface TextRef {
+  text: string;
+  path: JsonPath;
+  /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables */
+  role: "speech" | "assignment";
+}
+
+/** Strings in a message list value: "text", { play }, or a list of them. */
+export function messageTexts(value: unknown, path: JsonPath): TextRef[] {
+  if (typeof value === "string") return [{ text: value, path, role: "speech" }];
+  if (Array.isArray(value)) return value.flatMap((item, i) => messageTexts(item, [...path, i]));
+  return [];
+}
+
+export function stateTexts(state: StateView): TextRef[] {
+  const body = asObject(state.body);
+  const at = (...rest: (string | number)[]): JsonPath => [...state.path, ...rest];
+  switch (state.kind) {
+    case "say":
+      return messageTexts(state.body, at("say"));
+    case "menu":
+      return ["prompt", "noInput", "noMatch"].flatMap((k) => messageTexts(body?.[k], at("menu", k)));
+    case "ask":
+      return ["prompt", "noInput", "invalid"].flatMap((k) => messageTexts(body?.[k], at("ask", k)));
+    case "transfer":
+    case "hangup":
+      return messageTexts(body?.say, at(state.kind, "say"));
+    case "set":
+      return Object.entries(body ?? {})
+        .filter(([, v]) => typeof v === "string")
+        .map(([name, v]) => ({ text: v as string, path: at("set", name), role: "assignment" as const }));
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { formatDiagnostics, summarize } from "../../src/language/index.js";
+import { compile, dedent, errors, rules } from "./helpers.js";
+
+describe("did-you-mean", () => {
+  it("suggests the property an unknown key was meant to be, pointing at the key", () => {
+    const { diagnostics } = compile(`
+      flow: typo
+      start: main
+      states:
+        main:
+          menu:
+            promt: "Press 1."
+            options: { "1": main }
+    `);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ rule: "schema", line: 6, col: 7, hint: "did you mean 'prompt'?" }),
+    ]);
+    expect(diagnostics[0]!.message).toBe("unknown property 'promt' in 'menu' of state 'main'");
+  });
+
+  it("suggests the state a target was meant to be", () => {
+    const { diagnostics } = compile(`
+      flow: typo
+      start: welcom
+      states:
+        welcome: { hangup: {} }
+    `);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({ rule: "unknown-target", line: 2, col: 8, hint: "did you mean 'welcome'?" }),
+    ]);
+  });
+
+  it("suggests a time zone and a state kind", () => {
+    const { diagnostics } = compile(`
+      flow: typo
+      start: open
+      states:
+        open:
+          hours: { timezone: europe/londn, open: { mon: "09:00-17:00" }, then: bye, else: bye }
+        bye:
+          hangupp: {}
+    `);
+    expect(diagnostics.map((d) => d.hint)).toEqual(["did you mean 'Europe/London'?", "did you mean 'hangup'?"]);
+  });
+});
+
+describe("reporting", () => {
+  it("reports every problem at once, schema and checker alike", () => {
+    const { diagnostics, machine } = compile(`
+      flow: many
+      start: main
+      states:
+        main:
+          menu:
+            prompt: "Hi {{name}}"
+            options: { "1": nowhere, "x": pin }
+            timeout: 2
+        pin:
+          ask:
+            prompt: "PIN?"
+            into: pin
+            digits: { min: 5, max: 4 }
+            validate: { pattern: "(" }
+            next: main
+            onExhausted: gone
+        lost:
+          say: "Unreachable"
+          nxt: main
+    `);
+    expect(machine).toBeUndefined();
+    expect(rules(diagnostics).sort()).toEqual(
+      [
+        "schema",
+        "unknown-target",
+        "unknown-target",
+        "invalid-digit",
+        "timeout-order",
+        "digits-range",
+        "invalid-regex",
+        "unassigned-variable",
+        "unreachable-state",
+      ].sort(),
+    );
+  });
+
+  it("prints file:line:col severity [rule] message, the source line, a caret and the hint", () => {
+    const source = dedent(`
+      flow: fmt
+      start: main
+      states:
+        main:
+          menu:
+            prompt: "Press 1."
+            options: { "1": biling }
+        billing: { hangup: {} }
+    `);
+    const { diagnostics } = compile(source, "flows/fmt.yaml");
+    const text = formatDiagnostics(
+      diagnostics.filter((d) => d.severity === "error"),
+      { "flows/fmt.yaml": source },
+    );
+    expect(text).toBe(
+      [
+        "flows/fmt.yaml:7:23 error [unknown-target] state 'biling' does not exist",
+        '  7 |       options: { "1": biling }',
+        "    |                       ^^^^^^",
+        "  hint: did you mean 'billing'?",
+      ].join("\n"),
+    );
+    expect(summarize(diagnostics, 1)).toBe("1 error, 1 warning in 1 flow");
+    expect(summarize([], 3)).toBe("3 flows ok");
+  });
+
+  it("turns union mismatches into the message for the alternative that was meant", () => {
+    const { diagnostics } = compile(`
+      flow: unions
+      start: a
+      states:
+        a:
+          say: ["Hi", { pley: "https://x.example/a.mp3" }, 3]
+          next: b
+        b:
+          say: "x"
+          hangup: {}
+    `);
+    expect(errors(diagnostics).map((d) => [d.line, d.col, d.message])).toEqual([
+      [5, 19, "unknown property 'pley' in 'say' of state 'a'"],
+      [5, 54, "expected text or { play: url } in 'say' of state 'a'"],
+      [9, 5, "only one of these may be used here: say and hangup in state 'b'"],
+    ]);
+  });
+
+  it("points a YAML syntax error at its cause", () => {
+    const { diagnostics } = compile(`
+      flow: dup
+      start: a
+      states:
+        a: { hangup: {} }
+        a: { hangup: {} }
+    `);
+    expect(diagnostics).toEqual([expect.objectContaining({ rule: "yaml-syntax", line: 5, col: 3 })]);
+  });
+});
