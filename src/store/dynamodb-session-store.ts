@@ -1,0 +1,116 @@
+/**
+ * SessionStore on DynamoDB: one item per call, optimistic locking on `rev`.
+ *
+ * Item: { sessionId (pk), session (map), rev, lastEventId?, lastAnswer? (map), expiresAt (TTL, epoch s), endedAt? }.
+ * Every conditional write asks for the current item on failure (ReturnValuesOnConditionCheckFailure: ALL_OLD), so a
+ * conflict costs no second read on the hot path.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { SessionRecord, SessionStore, WriteOutcome } from "./ports.js";
+import { sameRecord, sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { SESSIONS_TABLE, tableName } from "./tables.js";
+
+export class DynamoSessionStore implements SessionStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string = tableName(SESSIONS_TABLE),
+  ) {}
+
+  async get(sessionId: string, now: Date): Promise<SessionRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { sessionId }, ConsistentRead: true }),
+    );
+    const record = Item ? sessionRecordFromItem(Item) : undefined;
+    // TTL deletion lags by up to days: an expired item is a finished call, not a live one.
+    return record && record.expiresAt > epochSeconds(now) ? record : undefined;
+  }
+
+  async create(record: SessionRecord, now: Date): Promise<WriteOutcome> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: sessionItem(record),
+          ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
+          ExpressionAttributeValues: { ":now": epochSeconds(now) },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { ok: true, record };
+    } catch (error) {
+      return this.conflict(error, record);
+    }
+  }
+
+  async replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome> {
+    assertSuccessor(prev, next);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: sessionItem(next),
+          ConditionExpression: "rev = :prevRev",
+          ExpressionAttributeValues: { ":prevRev": prev.rev },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { ok: true, record: next };
+    } catch (error) {
+      return this.conflict(error, next);
+    }
+  }
+
+  /**
+   * Sets endedAt once and bumps rev, so a VCA write racing with the VSS (based on the record before endedAt) fails
+   * its rev check instead of silently dropping endedAt. Never creates an item for an unknown session.
+   */
+  async markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { sessionId },
+          UpdateExpression: "SET endedAt = :endedAt, rev = rev + :one",
+          ConditionExpression: "attribute_exists(sessionId) AND attribute_not_exists(endedAt)",
+          ExpressionAttributeValues: { ":endedAt": endedAt, ":one": 1 },
+          ReturnValues: "ALL_OLD",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return Attributes ? sessionRecordFromItem(Attributes) : undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Already ended (a VSS redelivery) or unknown: report what is there.
+      return recordFromFailedCondition(error);
+    }
+  }
+
+  private conflict(error: unknown, attempted: SessionRecord): WriteOutcome {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = recordFromFailedCondition(error);
+    // The SDK retries timed-out requests; when our first attempt did land, the retry "conflicts" with our own
+    // write. The stored item being exactly what we wrote means the write succeeded.
+    if (current && sameRecord(current, attempted)) return { ok: true, record: attempted };
+    return { ok: false, current };
+  }
+}
+
+function assertSuccessor(prev: SessionRecord, next: SessionRecord): void {
+  if (next.rev !== prev.rev + 1 || next.session.sessionId !== prev.session.sessionId) {
+    throw new Error(
+      `replace: next must be the same session with rev ${prev.rev + 1} (got ${next.session.sessionId} rev ${next.rev})`,
+    );
+  }
+}
+
+/** The current item DynamoDB returned with a failed condition (ALL_OLD); undefined when there was none. */
+function recordFromFailedCondition(error: ConditionalCheckFailedException): SessionRecord | undefined {
+  // The document client does not translate errors: this Item is still in AttributeValue form.
+  return error.Item ? sessionRecordFromItem(unmarshall(error.Item)) : undefined;
+}
+
+function epochSeconds(now: Date): number {
+  return Math.floor(now.getTime() / 1000);
+}

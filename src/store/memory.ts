@@ -1,0 +1,100 @@
+/**
+ * In-memory adapters with the same semantics as the DynamoDB ones (the shared contract tests in test/store prove
+ * it). For pure unit tests of the domain and for benchmark baselines only: nothing here is shared across processes.
+ * Records are copied in and out, as a database would, so callers cannot mutate what is "stored".
+ */
+import type { CompiledMachine } from "../engine/machine.js";
+import type {
+  FlowVersionStore,
+  SessionRecord,
+  SessionStore,
+  SummaryRecord,
+  SummaryStore,
+  WriteOutcome,
+} from "./ports.js";
+import { sameRecord, sessionItem, sessionRecordFromItem } from "./session-item.js";
+
+function copy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly items = new Map<string, Record<string, unknown>>();
+
+  async get(sessionId: string, now: Date): Promise<SessionRecord | undefined> {
+    const record = this.read(sessionId);
+    return record && record.expiresAt > epochSeconds(now) ? record : undefined;
+  }
+
+  async create(record: SessionRecord, now: Date): Promise<WriteOutcome> {
+    const current = this.read(record.session.sessionId);
+    if (current && current.expiresAt > epochSeconds(now)) return conflict(current, record);
+    this.write(record);
+    return { ok: true, record };
+  }
+
+  async replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome> {
+    if (next.rev !== prev.rev + 1 || next.session.sessionId !== prev.session.sessionId) {
+      throw new Error(
+        `replace: next must be the same session with rev ${prev.rev + 1} (got ${next.session.sessionId} rev ${next.rev})`,
+      );
+    }
+    const current = this.read(prev.session.sessionId);
+    if (current?.rev !== prev.rev) return conflict(current, next);
+    this.write(next);
+    return { ok: true, record: next };
+  }
+
+  async markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined> {
+    const current = this.read(sessionId);
+    if (current && current.endedAt === undefined) this.write({ ...current, endedAt, rev: current.rev + 1 });
+    return current;
+  }
+
+  private read(sessionId: string): SessionRecord | undefined {
+    const item = this.items.get(sessionId);
+    return item ? sessionRecordFromItem(copy(item)) : undefined;
+  }
+
+  private write(record: SessionRecord): void {
+    this.items.set(record.session.sessionId, copy(sessionItem(record)));
+  }
+}
+
+export class MemoryFlowVersionStore implements FlowVersionStore {
+  private readonly machines = new Map<string, string>();
+
+  async put(machine: CompiledMachine): Promise<void> {
+    const key = `${machine.flow}\u0000${machine.version}`;
+    if (!this.machines.has(key)) this.machines.set(key, JSON.stringify(machine));
+  }
+
+  async get(flow: string, version: string): Promise<CompiledMachine | undefined> {
+    const json = this.machines.get(`${flow}\u0000${version}`);
+    return json === undefined ? undefined : (JSON.parse(json) as CompiledMachine);
+  }
+}
+
+export class MemorySummaryStore implements SummaryStore {
+  private readonly summaries = new Map<string, SummaryRecord>();
+
+  async putOnce(summary: SummaryRecord): Promise<{ created: boolean }> {
+    if (this.summaries.has(summary.sessionId)) return { created: false };
+    this.summaries.set(summary.sessionId, copy(summary));
+    return { created: true };
+  }
+
+  async get(sessionId: string): Promise<SummaryRecord | undefined> {
+    const summary = this.summaries.get(sessionId);
+    return summary === undefined ? undefined : copy(summary);
+  }
+}
+
+/** As in DynamoSessionStore: finding exactly what we meant to write stored means the write is done. */
+function conflict(current: SessionRecord | undefined, attempted: SessionRecord): WriteOutcome {
+  return current && sameRecord(current, attempted) ? { ok: true, record: attempted } : { ok: false, current };
+}
+
+function epochSeconds(now: Date): number {
+  return Math.floor(now.getTime() / 1000);
+}

@@ -1,0 +1,100 @@
+/** The store adapters against DynamoDB Local: the shared contract plus what only DynamoDB can show. */
+import { DescribeTimeToLiveCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ensureTables } from "../../src/store/create-tables.js";
+import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
+import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
+import { createDynamoStores } from "../../src/store/dynamodb-stores.js";
+import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, tableName } from "../../src/store/tables.js";
+import { countingDocumentClient, dynamoDbForTests, type TestDynamoDb, uniqueId } from "../support/dynamodb.js";
+import { advanced, machine, NOW, sessionRecord } from "./fixtures.js";
+import { describeStoreContract } from "./store-contract.js";
+
+describeStoreContract("DynamoDB", async () => {
+  const { doc } = await dynamoDbForTests();
+  return createDynamoStores(doc);
+});
+
+describe("DynamoDB adapters, beyond the contract", () => {
+  let ddb: TestDynamoDb;
+  beforeAll(async () => {
+    ddb = await dynamoDbForTests();
+  });
+
+  it("answers a conflicting replace from the failed write itself, with no second read", async () => {
+    const { doc, sent } = await countingDocumentClient();
+    const sessions = new DynamoSessionStore(doc);
+    const first = sessionRecord(uniqueId());
+    await sessions.create(first, NOW);
+    const second = advanced(first, "event-2");
+    await sessions.replace(first, second);
+    sent.length = 0;
+
+    const outcome = await sessions.replace(first, advanced(first, "event-other"));
+
+    expect(outcome).toEqual({ ok: false, current: second });
+    expect(sent).toEqual(["PutItemCommand"]);
+  });
+
+  it("answers a conflicting create with the live record, with no second read", async () => {
+    const { doc, sent } = await countingDocumentClient();
+    const sessions = new DynamoSessionStore(doc);
+    const live = sessionRecord(uniqueId());
+    await sessions.create(live, NOW);
+    sent.length = 0;
+
+    const outcome = await sessions.create(sessionRecord(live.session.sessionId, { lastEventId: "other" }), NOW);
+
+    expect(outcome).toEqual({ ok: false, current: live });
+    expect(sent).toEqual(["PutItemCommand"]);
+  });
+
+  it("stores the session flat under its key, with expiresAt as a number for TTL", async () => {
+    const record = sessionRecord(uniqueId());
+    await new DynamoSessionStore(ddb.doc).create(record, NOW);
+
+    const { Item } = await ddb.client.send(
+      new GetItemCommand({ TableName: tableName(SESSIONS_TABLE), Key: { sessionId: { S: record.session.sessionId } } }),
+    );
+
+    expect(Object.keys(Item ?? {}).sort()).toEqual(
+      ["expiresAt", "lastAnswer", "lastEventId", "rev", "session", "sessionId"].sort(),
+    );
+    expect(Item?.expiresAt).toEqual({ N: String(record.expiresAt) });
+    expect(Item?.session?.M?.state).toEqual({ S: "main" });
+  });
+
+  it("stores a flow version as { flow, version, machine: JSON string, storedAt }", async () => {
+    const stored = machine(uniqueId("flow"), "cccccccccccccccc");
+    await new DynamoFlowVersionStore(ddb.doc, undefined, () => NOW).put(stored);
+
+    const { Item } = await ddb.client.send(
+      new GetItemCommand({
+        TableName: tableName(FLOW_VERSIONS_TABLE),
+        Key: { flow: { S: stored.flow }, version: { S: stored.version } },
+      }),
+    );
+
+    expect(Item).toEqual({
+      flow: { S: stored.flow },
+      version: { S: stored.version },
+      machine: { S: JSON.stringify(stored) },
+      storedAt: { S: NOW.toISOString() },
+    });
+  });
+
+  it("creates tables idempotently, with TTL on expiresAt where defined", async () => {
+    await ensureTables(ddb.client);
+
+    for (const def of [SESSIONS_TABLE, SUMMARIES_TABLE]) {
+      const { TimeToLiveDescription } = await ddb.client.send(
+        new DescribeTimeToLiveCommand({ TableName: tableName(def) }),
+      );
+      expect(TimeToLiveDescription).toMatchObject({ AttributeName: "expiresAt", TimeToLiveStatus: "ENABLED" });
+    }
+  });
+
+  it("makes the endpoint available to code that builds its own client", () => {
+    expect(process.env.DYNAMODB_ENDPOINT).toBe(ddb.endpoint);
+  });
+});
