@@ -1,0 +1,47 @@
+/**
+ * What both webhook Lambdas share, created once per container (module scope): the DynamoDB client and stores, the
+ * flow registry over the bundled flows, the logger, metrics and authenticator. Nothing here runs per request.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import flowsJson from "../generated/flows.json" with { type: "json" };
+import type { CompiledMachine } from "../src/engine/machine.js";
+import { createLogger } from "../src/observability/logger.js";
+import { createMetrics } from "../src/observability/metrics.js";
+import { createDocumentClient } from "../src/store/dynamodb-client.js";
+import { createDynamoStores } from "../src/store/dynamodb-stores.js";
+import { authenticatorFromEnv } from "../src/webhooks/auth.js";
+import { FlowRegistry } from "../src/webhooks/flow-registry.js";
+import type { WebhookDeps } from "../src/webhooks/http-handlers.js";
+
+function positiveInt(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Read the secret only when a request needs it (lazily), so a cold start does not wait on Secrets Manager. */
+async function fetchSecretString(arn: string): Promise<string> {
+  secretsClient ??= new SecretsManagerClient({});
+  const result = await secretsClient.send(new GetSecretValueCommand({ SecretId: arn }));
+  if (typeof result.SecretString !== "string") throw new Error("the webhook secret has no SecretString");
+  return result.SecretString;
+}
+let secretsClient: SecretsManagerClient | undefined;
+
+export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env): WebhookDeps {
+  const logger = createLogger();
+  const metrics = createMetrics();
+  const stores = createDynamoStores(createDocumentClient({ env }), env);
+  const ttl = positiveInt(env.SESSION_TTL_SECONDS);
+  const summaryTtl = positiveInt(env.SUMMARY_TTL_SECONDS);
+  return {
+    sessions: stores.sessions,
+    summaries: stores.summaries,
+    flows: new FlowRegistry(flowsJson as unknown as CompiledMachine[], stores.flowVersions),
+    logger,
+    metrics,
+    now: () => new Date(),
+    auth: authenticatorFromEnv(env, logger, fetchSecretString),
+    ...(ttl !== undefined && { sessionTtlSeconds: ttl }),
+    ...(summaryTtl !== undefined && { summaryTtlSeconds: summaryTtl }),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * CloudWatch metrics through Powertools (embedded metric format: one JSON log line, no API call), namespace
+ * "Callflow".
+ *
+ * Dimensions: `flow` only. A per-state dimension would multiply the metric count by every state of every flow
+ * version (each a billed custom metric) and still not say how callers move between states; the visited path is
+ * in each session summary and in the "state visits" log line, which Logs Insights can aggregate per state.
+ */
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+export type { Metrics } from "@aws-lambda-powertools/metrics";
+
+export const METRICS_NAMESPACE = "Callflow";
+
+export const MetricName = {
+  /** a new inbound session was created (or an outbound one prepared) */
+  CallsStarted: "CallsStarted",
+  /** a session summary (VSS) arrived */
+  CallsEnded: "CallsEnded",
+  /** an answer came from the fallback path (internal fault, unknown or expired session) */
+  Fallbacks: "Fallbacks",
+  /** an event echoed an old clientActionId: the current prompt was re-issued, nothing advanced */
+  StaleEvents: "StaleEvents",
+  /** a redelivered event (same eventId, or a VSS for a session already summarised) */
+  DuplicateEvents: "DuplicateEvents",
+  /** states entered while answering an event */
+  StateVisits: "StateVisits",
+  /** a call to a number no flow owns */
+  UnroutedCalls: "UnroutedCalls",
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/** Create once per process (module scope in a Lambda). */
+export function createMetrics(options: { serviceName?: string } = {}): Metrics {
+  return new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "callflow",
+  });
+}
+
+/** Dimension value when no flow is known (an unrouted call, a summary for a session we never stored). */
+export const NO_FLOW = "none";
+
+/**
+ * Count something for a flow. Each count is its own metric set so the `flow` dimension of one event can never leak
+ * into another's when a process serves requests concurrently (the local server).
+ */
+export function countMetric(metrics: Metrics, name: MetricName, flow: string | undefined, value = 1): void {
+  if (value <= 0) return;
+  const single = metrics.singleMetric();
+  single.addDimension("flow", flow ?? NO_FLOW);
+  single.addMetric(name, MetricUnit.Count, value);
+}
+
+/** Publish whatever this invocation stored (quietly when there is nothing). */
+export function flushMetrics(metrics: Metrics): void {
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

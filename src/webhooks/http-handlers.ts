@@ -1,0 +1,148 @@
+/**
+ * HTTP <-> domain: API Gateway REST proxy events in, proxy results out. Authentication (403), JSON and schema
+ * checks (400 with a reason; nothing is written), then the domain call (200). The Lambdas and the local server
+ * build their handlers here with their own dependencies.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { VcaAnswer } from "../engine/callflow.js";
+import { fallbackActions } from "../engine/engine.js";
+import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
+import { flushMetrics, type Metrics } from "../observability/metrics.js";
+import type { SessionStore, SummaryStore } from "../store/ports.js";
+import type { WebhookAuthenticator } from "./auth.js";
+import type { FlowRegistry } from "./flow-registry.js";
+import { parseJsonBody, validateVca, validateVss } from "./validation.js";
+import { toVcaEvent } from "./vca-event.js";
+import { handleVcaEvent } from "./vca-service.js";
+import { handleVssEvent } from "./vss-service.js";
+
+export interface WebhookDeps {
+  sessions: SessionStore;
+  summaries: SummaryStore;
+  flows: FlowRegistry;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  /** absent: no authentication (tests); see authenticatorFromEnv for the environment-driven one */
+  auth?: WebhookAuthenticator;
+  /** default 6 hours */
+  sessionTtlSeconds?: number;
+  /** default 90 days */
+  summaryTtlSeconds?: number;
+}
+
+export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: JSON_HEADERS, body: canonicalJson(body) };
+}
+
+/**
+ * JSON with object keys sorted. A redelivered event is answered from the stored copy, and DynamoDB does not keep
+ * the key order of maps: sorting makes the duplicate's answer byte-identical to the original's.
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(
+          Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : item,
+  );
+}
+
+function bodyText(event: APIGatewayProxyEvent): string | null {
+  if (event.body === null || event.body === undefined) return null;
+  return event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
+}
+
+/** Authentication and parsing shared by both webhooks: a parsed body, or the error answer to send. */
+async function admit(
+  deps: WebhookDeps,
+  event: APIGatewayProxyEvent,
+  kind: "VCA" | "VSS",
+): Promise<{ body: unknown } | { reject: APIGatewayProxyResult }> {
+  if (deps.auth && !(await deps.auth.isAuthorised(event.headers))) {
+    deps.logger.warn(`${kind} webhook refused: missing or wrong auth header`, {
+      sourceIp: event.requestContext?.identity?.sourceIp,
+    });
+    return { reject: respond(403, { error: "forbidden" }) };
+  }
+  const parsed = parseJsonBody(bodyText(event));
+  if (!parsed.ok) {
+    deps.logger.warn(`${kind} webhook refused: ${parsed.reason}`);
+    return { reject: respond(400, { error: parsed.reason }) };
+  }
+  return { body: parsed.value };
+}
+
+export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
+  return async (event) => {
+    let validEvent = false;
+    try {
+      const admitted = await admit(deps, event, "VCA");
+      if ("reject" in admitted) return admitted.reject;
+      const valid = validateVca(admitted.body);
+      if (!valid.ok) {
+        deps.logger.warn(`VCA webhook refused: ${valid.reason}`);
+        return respond(400, { error: valid.reason });
+      }
+      validEvent = true;
+      const vca = toVcaEvent(valid.value);
+      return await withCorrelation(deps.logger, { sessionId: vca.sessionId, callId: vca.callId }, async () => {
+        const result = await handleVcaEvent(deps, vca);
+        deps.logger.info("VCA answered", {
+          eventId: vca.eventId,
+          callStatus: vca.callStatus,
+          outcome: result.outcome,
+          clientActionId: result.answer.clientActionId,
+          actions: result.answer.callflow.map((a) => a.action),
+        });
+        return respond(200, result.answer);
+      });
+    } catch (err) {
+      // The domain answers every valid event itself, so this is a bug here; a live call still gets the apology.
+      deps.logger.error("VCA handler failed", errorFields(err));
+      if (!validEvent) return respond(500, { error: "internal error" });
+      const answer: VcaAnswer = {
+        clientActionId: "error:0",
+        callflow: fallbackActions(undefined, undefined, deps.now()),
+      };
+      return respond(200, answer);
+    } finally {
+      flushMetrics(deps.metrics);
+    }
+  };
+}
+
+export function createVssHandler(deps: WebhookDeps): ProxyHandler {
+  return async (event) => {
+    try {
+      const admitted = await admit(deps, event, "VSS");
+      if ("reject" in admitted) return admitted.reject;
+      const valid = validateVss(admitted.body);
+      if (!valid.ok) {
+        deps.logger.warn(`VSS webhook refused: ${valid.reason}`);
+        return respond(400, { error: valid.reason });
+      }
+      const request = valid.value;
+      return await withCorrelation(deps.logger, { sessionId: request.payload.sessionId }, async () => {
+        try {
+          const { created } = await handleVssEvent(deps, request);
+          return respond(200, { ok: true, created });
+        } catch (err) {
+          // Unlike a VCA, nothing is waiting on this answer: a 503 lets a redelivery (if 8x8 makes one) store it.
+          deps.logger.error("Could not store the session summary", errorFields(err));
+          return respond(503, { error: "temporarily unavailable" });
+        }
+      });
+    } catch (err) {
+      deps.logger.error("VSS handler failed", errorFields(err));
+      return respond(500, { error: "internal error" });
+    } finally {
+      flushMetrics(deps.metrics);
+    }
+  };
+}

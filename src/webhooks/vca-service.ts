@@ -1,0 +1,353 @@
+/**
+ * The Voice Call Action domain: one VCA event in, one answer out, with the session advanced exactly once per
+ * eventId however often (and however concurrently) 8x8 delivers it.
+ *
+ * - Duplicates (same eventId) get the stored answer back, byte for byte.
+ * - A stale clientActionId (an event answering an older prompt) never advances the session: the current prompt is
+ *   re-issued.
+ * - Writes are conditional on the session's revision; a lost race is retried once from the winner's record.
+ * - Anything that goes wrong inside (store, missing flow version, engine fault) still answers 200 with the flow's
+ *   onError callflow: a 5xx would make 8x8 end the call with an error, which is worse than an apology.
+ */
+import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import { fallbackActions, newSession, transition } from "../engine/engine.js";
+import type { CompiledMachine } from "../engine/machine.js";
+import type { Session, StepResult } from "../engine/session.js";
+import { errorFields, type Logger } from "../observability/logger.js";
+import { maskPhone } from "../observability/masking.js";
+import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
+import type { SessionRecord, SessionStore } from "../store/ports.js";
+import type { FlowRegistry } from "./flow-registry.js";
+import type { VcaEvent } from "./vca-event.js";
+
+/** Sessions outlive any plausible call; DynamoDB TTL then removes the item (and the numbers in it). */
+export const DEFAULT_SESSION_TTL_SECONDS = 6 * 60 * 60;
+
+/** Said when a call reaches a number that no flow owns (a routing mistake, not a fault). */
+export const UNROUTED_TEXT = "Sorry, this number is not in service. Goodbye.";
+export const UNROUTED_VOICE = "en-GB-Emma";
+
+export interface VcaDeps {
+  sessions: SessionStore;
+  flows: FlowRegistry;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  sessionTtlSeconds?: number;
+}
+
+export type VcaOutcome =
+  /** a new session was created */
+  | "started"
+  /** the session moved on */
+  | "advanced"
+  /** a redelivered event: the stored answer was returned */
+  | "duplicate"
+  /** an event for an older prompt: the current prompt was re-issued */
+  | "stale"
+  /** a CALL_RECEIVED for an outbound session we prepared: its current prompt is sent again */
+  | "reissued"
+  /** the session had already ended: hang up */
+  | "ended"
+  /** no flow owns the number called */
+  | "unrouted"
+  /** something failed (or the session is unknown/expired): the fallback callflow */
+  | "fallback";
+
+export interface VcaResult {
+  answer: VcaAnswer;
+  outcome: VcaOutcome;
+}
+
+/** Raised inside the service for conditions that end in the fallback answer. */
+class VcaFault extends Error {
+  override readonly name = "VcaFault";
+}
+
+export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<VcaResult> {
+  const now = deps.now();
+  const context: FaultContext = {};
+  try {
+    if (event.callStatus !== "CALL_RECEIVED") return await continueSession(deps, event, now, context);
+    return event.direction === "INBOUND"
+      ? await startSession(deps, event, now, context)
+      : await resumeOutbound(deps, event, now, context);
+  } catch (err) {
+    deps.logger.error("VCA event failed; answering with the fallback callflow", {
+      sessionId: event.sessionId,
+      eventId: event.eventId,
+      callStatus: event.callStatus,
+      flow: context.session?.flow,
+      version: context.session?.version,
+      state: context.session?.state,
+      ...errorFields(err),
+    });
+    return fallback(deps, context.machine, context.session, now);
+  }
+}
+
+/** What was known when a fault happened, so the fallback can use the flow's own onError state. */
+interface FaultContext {
+  machine?: CompiledMachine;
+  session?: Session;
+}
+
+function expiresAt(deps: VcaDeps, now: Date): number {
+  return Math.floor(now.getTime() / 1000) + (deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS);
+}
+
+function answerOf(step: StepResult): VcaAnswer {
+  return { clientActionId: step.session.clientActionId, callflow: step.actions };
+}
+
+function fallback(deps: VcaDeps, machine: CompiledMachine | undefined, session: Session | undefined, now: Date) {
+  countMetric(deps.metrics, MetricName.Fallbacks, session?.flow ?? machine?.flow);
+  const answer: VcaAnswer = {
+    clientActionId: `error:${session?.turn ?? 0}`,
+    callflow: fallbackActions(machine, session, now),
+  };
+  return { answer, outcome: "fallback" as const };
+}
+
+async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
+  const machine = deps.flows.byNumber(event.called);
+  if (!machine) {
+    deps.logger.warn("No flow owns the number called; answering 'not in service'", {
+      called: maskPhone(event.called),
+      direction: event.direction,
+    });
+    countMetric(deps.metrics, MetricName.UnroutedCalls, undefined);
+    return { answer: unroutedAnswer(), outcome: "unrouted" };
+  }
+  context.machine = machine;
+  const session = newSession(
+    machine,
+    {
+      sessionId: event.sessionId,
+      callId: event.callId,
+      caller: event.caller,
+      called: event.called,
+      direction: event.direction,
+    },
+    now,
+  );
+  context.session = session;
+  const step = transition(machine, session, { type: "start" }, now);
+  const answer = answerOf(step);
+  const record: SessionRecord = {
+    session: step.session,
+    rev: 1,
+    lastEventId: event.eventId,
+    lastAnswer: answer,
+    expiresAt: expiresAt(deps, now),
+  };
+  const outcome = await deps.sessions.create(record, now);
+  if (outcome.ok) {
+    countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
+    recordVisits(deps, step);
+    deps.logger.info("Call started", {
+      flow: machine.flow,
+      version: machine.version,
+      direction: event.direction,
+      state: step.session.state,
+    });
+    return { answer, outcome: "started" };
+  }
+  // The session exists already: a redelivered CALL_RECEIVED (ours, or one that won a concurrent race), or a
+  // CALL_RECEIVED for a session prepared by `ivr dial`. Either way: answer with what the caller should hear now.
+  const current = outcome.current;
+  if (!current?.lastAnswer) throw new VcaFault("create conflicted but no current session answer was returned");
+  context.session = current.session;
+  if (current.lastEventId === event.eventId) return duplicate(deps, current);
+  return stale(deps, event, current, "CALL_RECEIVED for an existing session");
+}
+
+export function unroutedAnswer(): VcaAnswer {
+  return {
+    clientActionId: "unrouted:0",
+    callflow: [{ action: "say", params: { text: UNROUTED_TEXT, voiceProfile: UNROUTED_VOICE } }, { action: "hangup" }],
+  };
+}
+
+/**
+ * 8x8 documents CALL_RECEIVED for inbound calls only; should one arrive for an outbound call, its session was
+ * prepared by `ivr dial` (routing by number would be wrong: the destination is the person called). Answer with
+ * the current prompt without recording the event, so the first capture may still come without a clientActionId.
+ */
+async function resumeOutbound(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
+  const record = await deps.sessions.get(event.sessionId, now);
+  if (!record?.lastAnswer) {
+    deps.logger.warn("CALL_RECEIVED for an unknown outbound session; answering with the apology", {
+      eventId: event.eventId,
+    });
+    return fallback(deps, undefined, undefined, now);
+  }
+  context.session = record.session;
+  if (record.lastEventId === event.eventId) return duplicate(deps, record);
+  deps.logger.info("CALL_RECEIVED for a prepared outbound session; re-issuing its current prompt", {
+    flow: record.session.flow,
+    state: record.session.state,
+  });
+  return { answer: record.lastAnswer, outcome: "reissued" };
+}
+
+async function continueSession(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
+  const record = await deps.sessions.get(event.sessionId, now);
+  if (!record) {
+    deps.logger.warn("VCA event for an unknown or expired session; answering with the apology", {
+      eventId: event.eventId,
+      callStatus: event.callStatus,
+      direction: event.direction,
+    });
+    return fallback(deps, undefined, undefined, now);
+  }
+  return advance(deps, event, record, now, context, true);
+}
+
+async function advance(
+  deps: VcaDeps,
+  event: VcaEvent,
+  record: SessionRecord,
+  now: Date,
+  context: FaultContext,
+  mayRetry: boolean,
+): Promise<VcaResult> {
+  const { session } = record;
+  context.session = session;
+  if (record.lastEventId === event.eventId && record.lastAnswer) return duplicate(deps, record);
+  if (session.status === "ended" || record.endedAt !== undefined) {
+    return { answer: { clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, outcome: "ended" };
+  }
+  if (!answersCurrentPrompt(event, record)) return stale(deps, event, record, "clientActionId does not match");
+
+  // The call finishes on the version it started on, even if a newer one was deployed since.
+  const machine = await deps.flows.get(session.flow, session.version);
+  if (!machine) throw new VcaFault(`flow ${session.flow} version ${session.version} is not available`);
+  context.machine = machine;
+
+  const step = transition(machine, session, { type: "input", digits: event.digits }, now);
+  const answer = answerOf(step);
+  const next: SessionRecord = {
+    session: step.session,
+    rev: record.rev + 1,
+    lastEventId: event.eventId,
+    lastAnswer: answer,
+    expiresAt: expiresAt(deps, now),
+    ...(record.endedAt !== undefined && { endedAt: record.endedAt }),
+  };
+  const outcome = await deps.sessions.replace(record, next);
+  if (outcome.ok) {
+    recordVisits(deps, step);
+    deps.logger.info("Call advanced", {
+      flow: session.flow,
+      version: session.version,
+      from: session.state,
+      to: step.session.state,
+      ended: step.session.status === "ended",
+    });
+    return { answer, outcome: "advanced" };
+  }
+
+  const current = outcome.current;
+  if (!current) throw new VcaFault("session disappeared while being updated");
+  // Lost the race to a concurrent delivery of this very event: its answer is the answer.
+  if (current.lastEventId === event.eventId && current.lastAnswer) return duplicate(deps, current);
+  if (!mayRetry) throw new VcaFault("session changed concurrently twice; giving up");
+  // Another event got in first: judge this one again against the session as it now is (usually: stale).
+  return advance(deps, event, current, now, context, false);
+}
+
+/**
+ * Does this event answer the prompt the session waits on? The clientActionId must echo our last answer's, with one
+ * exception: an outbound session's first capture was sent with Send Callflow, which has no clientActionId field, so
+ * its event may carry none. That is accepted only before any VCA has advanced the session.
+ */
+function answersCurrentPrompt(event: VcaEvent, record: SessionRecord): boolean {
+  if (event.clientActionId !== undefined) return event.clientActionId === record.session.clientActionId;
+  return record.session.direction === "OUTBOUND" && record.lastEventId === undefined;
+}
+
+function duplicate(deps: VcaDeps, record: SessionRecord): VcaResult {
+  countMetric(deps.metrics, MetricName.DuplicateEvents, record.session.flow);
+  deps.logger.info("Duplicate VCA event; answering as before", { flow: record.session.flow });
+  return { answer: record.lastAnswer as VcaAnswer, outcome: "duplicate" };
+}
+
+function stale(deps: VcaDeps, event: VcaEvent, record: SessionRecord, why: string): VcaResult {
+  countMetric(deps.metrics, MetricName.StaleEvents, record.session.flow);
+  deps.logger.warn("Stale VCA event; re-issuing the current prompt", {
+    why,
+    flow: record.session.flow,
+    state: record.session.state,
+    expected: record.session.clientActionId,
+    received: event.clientActionId ?? null,
+  });
+  if (!record.lastAnswer) throw new VcaFault("stored session has no answer to re-issue");
+  return { answer: record.lastAnswer, outcome: "stale" };
+}
+
+function recordVisits(deps: VcaDeps, step: StepResult): void {
+  countMetric(deps.metrics, MetricName.StateVisits, step.session.flow, step.visited.length);
+  if (step.visited.length > 0) {
+    deps.logger.debug("State visits", { flow: step.session.flow, visited: step.visited });
+  }
+}
+
+export interface OutboundSessionInput {
+  flow: string;
+  /** the sessionId 8x8 returned for the Send Callflow request */
+  sessionId: string;
+  /** our virtual number (the caller id) */
+  caller: string;
+  /** the person being called */
+  called: string;
+  now: Date;
+}
+
+export interface OutboundDeps {
+  sessions: SessionStore;
+  flows: FlowRegistry;
+  metrics?: Metrics;
+  sessionTtlSeconds?: number;
+}
+
+/**
+ * The first answer of an outbound call, rendered without storing anything: what goes after `makeCall` in the
+ * Send Callflow request. Pure; `prepareOutboundSession` with the same input renders the same actions (unless a
+ * prompt speaks `{{sessionId}}`, which is unknown until 8x8 answers).
+ */
+export function renderOutboundStart(
+  flows: FlowRegistry,
+  input: Omit<OutboundSessionInput, "sessionId"> & { sessionId?: string },
+): { machine: CompiledMachine; step: StepResult } {
+  const machine = flows.current(input.flow);
+  if (!machine) throw new Error(`unknown flow "${input.flow}"`);
+  const session = newSession(
+    machine,
+    { sessionId: input.sessionId ?? "", caller: input.caller, called: input.called, direction: "OUTBOUND" },
+    input.now,
+  );
+  return { machine, step: transition(machine, session, { type: "start" }, input.now) };
+}
+
+/**
+ * Store an outbound session under 8x8's sessionId, positioned after its first answer, so the call's first VCA
+ * (8x8 reports the capture as ACTION_COMPLETED, possibly without a clientActionId) continues it. Returns the
+ * initial actions to send after `makeCall`. Throws when the flow is unknown or the session already exists.
+ */
+export async function prepareOutboundSession(
+  deps: OutboundDeps,
+  input: OutboundSessionInput,
+): Promise<CallflowAction[]> {
+  const { machine, step } = renderOutboundStart(deps.flows, input);
+  const record: SessionRecord = {
+    session: step.session,
+    rev: 1,
+    lastAnswer: answerOf(step),
+    expiresAt: Math.floor(input.now.getTime() / 1000) + (deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
+  };
+  const outcome = await deps.sessions.create(record, input.now);
+  if (!outcome.ok) throw new Error(`session ${input.sessionId} already exists`);
+  if (deps.metrics) countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
+  return step.actions;
+}

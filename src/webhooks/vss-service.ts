@@ -1,0 +1,116 @@
+/**
+ * The Voice Session Summary domain: mark the session ended and keep 8x8's summary, once, next to what only we
+ * know (flow, version, the path through it, the final state, the variables with sensitive ones masked).
+ * A redelivered summary changes nothing.
+ */
+import type { CompiledMachine } from "../engine/machine.js";
+import { errorFields, type Logger } from "../observability/logger.js";
+import { maskVars } from "../observability/masking.js";
+import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
+import type { SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
+import type { FlowRegistry } from "./flow-registry.js";
+import type { VssRequest } from "./validation.js";
+
+/** Summaries are kept for 90 days by default: long enough for monthly reporting, short for personal data. */
+export const DEFAULT_SUMMARY_TTL_SECONDS = 90 * 24 * 60 * 60;
+
+export interface VssDeps {
+  sessions: SessionStore;
+  summaries: SummaryStore;
+  flows: FlowRegistry;
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+  summaryTtlSeconds?: number;
+}
+
+export interface VssResult {
+  /** false: this summary was stored before (a redelivery) and nothing changed */
+  created: boolean;
+  summary: SummaryRecord;
+}
+
+/** One call leg of a summary, found whatever the case of its key (`callA`, `CallA`). */
+export interface LegSummary {
+  leg: string;
+  callStatus?: string;
+  callDuration?: number;
+}
+
+/** The legs of `details`, keyed `callA`, `callB`, ... case-insensitively, in leg order. */
+export function legsOf(details: Record<string, unknown> | null | undefined): LegSummary[] {
+  if (!details) return [];
+  const legs: LegSummary[] = [];
+  for (const [key, value] of Object.entries(details)) {
+    const match = /^call([a-z])$/i.exec(key);
+    if (!match?.[1] || value === null || typeof value !== "object") continue;
+    const leg = value as Record<string, unknown>;
+    const summary: LegSummary = { leg: `call${match[1].toUpperCase()}` };
+    if (typeof leg.callStatus === "string") summary.callStatus = leg.callStatus;
+    const duration = Number(leg.callDuration);
+    if (leg.callDuration !== undefined && leg.callDuration !== null && Number.isFinite(duration)) {
+      summary.callDuration = duration;
+    }
+    legs.push(summary);
+  }
+  return legs.sort((a, b) => a.leg.localeCompare(b.leg));
+}
+
+export async function handleVssEvent(deps: VssDeps, request: VssRequest): Promise<VssResult> {
+  const now = deps.now();
+  const { payload } = request;
+  const record = await deps.sessions.markEnded(payload.sessionId, now.toISOString());
+  const session = record?.session;
+
+  const summary: SummaryRecord = {
+    sessionId: payload.sessionId,
+    ...(payload.subAccountId !== undefined && { subAccountId: payload.subAccountId }),
+    // kept exactly as sent: statuses, errorDetails and all
+    sessionStatus: payload.sessionStatus,
+    payload: request,
+    receivedAt: now.toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + (deps.summaryTtlSeconds ?? DEFAULT_SUMMARY_TTL_SECONDS),
+  };
+  if (session) {
+    const machine = await loadMachine(deps, session.flow, session.version);
+    summary.flow = session.flow;
+    summary.version = session.version;
+    summary.path = [...session.path];
+    summary.finalState = session.state;
+    // Without the machine we cannot tell which variables are sensitive: mask them all rather than guess.
+    summary.vars = maskVars(session.vars, machine ? machine.sensitive : "all");
+  }
+
+  const { created } = await deps.summaries.putOnce(summary);
+  const flow = session?.flow;
+  if (created) {
+    countMetric(deps.metrics, MetricName.CallsEnded, flow);
+    deps.logger.info("Session summary stored", {
+      flow,
+      version: session?.version,
+      finalState: session?.state,
+      sessionStatus: payload.sessionStatus,
+      lastAction: payload.lastAction ?? undefined,
+      legs: legsOf(payload.details),
+      errorDetails: payload.errorDetails ?? undefined,
+      knownSession: session !== undefined,
+    });
+  } else {
+    countMetric(deps.metrics, MetricName.DuplicateEvents, flow);
+    deps.logger.info("Duplicate session summary; nothing changed", { flow });
+  }
+  return { created, summary };
+}
+
+async function loadMachine(deps: VssDeps, flow: string, version: string): Promise<CompiledMachine | undefined> {
+  try {
+    return await deps.flows.get(flow, version);
+  } catch (err) {
+    deps.logger.warn("Could not load the flow version to mask variables; masking all", {
+      flow,
+      version,
+      ...errorFields(err),
+    });
+    return undefined;
+  }
+}
