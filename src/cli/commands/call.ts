@@ -1,0 +1,117 @@
+/**
+ * `ivr call <flow> [--url http://localhost:3000] [--caller E164]`: an interactive phone in the terminal against the
+ * local server (`npm start`). Prints what the caller hears; each line typed is sent as the keys pressed (an empty
+ * line is no input, i.e. the caller let the prompt time out; Ctrl-D hangs up). Works with piped stdin too:
+ *   printf '1\n12345678#\n' | npx ivr call acme-support
+ */
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { PhoneError, placeCall } from "../../local/phone.js";
+import { DEFAULT_CALLER } from "../../local/simulated-8x8.js";
+
+const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164]
+
+  --url     the local server (default: $IVR_URL, else http://localhost:3000)
+  --caller  the calling number (default ${DEFAULT_CALLER})
+
+Type the keys for each prompt and press Enter; an empty line is no input; Ctrl-D hangs up.
+When the server checks a webhook secret (WEBHOOK_SECRET), the same variable must be set here.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { url?: string; caller?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { url: { type: "string" }, caller: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (err) {
+    process.stderr.write(`ivr call: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const flow = positionals[0];
+  if (positionals.length !== 1 || !flow) {
+    process.stderr.write(`ivr call: expected exactly one flow id\n\n${USAGE}`);
+    return 2;
+  }
+  const caller = values.caller ?? DEFAULT_CALLER;
+  if (!/^\+[1-9][0-9]{6,14}$/.test(caller)) {
+    process.stderr.write(`ivr call: --caller '${caller}' is not an E.164 number like +6590000001\n`);
+    return 2;
+  }
+
+  const interactive = process.stdin.isTTY === true;
+  const lines = createLineReader(interactive);
+  const secret = process.env.WEBHOOK_SECRET;
+  const headerName = process.env.WEBHOOK_AUTH_HEADER ?? "authorization";
+  try {
+    const result = await placeCall({
+      url: values.url ?? process.env.IVR_URL ?? "http://localhost:3000",
+      flow,
+      caller,
+      ...(secret ? { headers: { [headerName]: secret } } : {}),
+      hear: (line) => process.stdout.write(`${line}\n`),
+      readKeys: async (prompt) => {
+        const line = await lines.next(prompt);
+        // Piped keys are echoed so the transcript reads like a conversation.
+        if (!interactive && line !== undefined) process.stdout.write(`${prompt}${line}\n`);
+        return line;
+      },
+    });
+    process.stdout.write(
+      `call ended (${result.endedBy === "caller" ? "caller hung up" : result.lastAction}); ` +
+        `summary stored for session ${result.sessionId}\n`,
+    );
+    return 0;
+  } catch (err) {
+    if (err instanceof PhoneError) {
+      process.stderr.write(`ivr call: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    lines.close();
+  }
+}
+
+/** Lines from stdin, one per request; undefined at end of input. Lines typed ahead are queued, not lost. */
+function createLineReader(interactive: boolean) {
+  const rl = createInterface({
+    input: process.stdin,
+    output: interactive ? process.stdout : undefined,
+    terminal: interactive,
+  });
+  const queued: string[] = [];
+  const waiting: ((line: string | undefined) => void)[] = [];
+  let closed = false;
+  rl.on("line", (line) => {
+    const next = waiting.shift();
+    if (next) next(line);
+    else queued.push(line);
+  });
+  rl.on("close", () => {
+    closed = true;
+    for (const next of waiting.splice(0)) next(undefined);
+  });
+  return {
+    next(prompt: string): Promise<string | undefined> {
+      const line = queued.shift();
+      if (line !== undefined) return Promise.resolve(line);
+      if (closed) return Promise.resolve(undefined);
+      if (interactive) {
+        rl.setPrompt(prompt);
+        rl.prompt();
+      }
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    close() {
+      rl.close();
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * `ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]`
+ *
+ * Plays one call through the real VCA handler and a real DynamoDB (DynamoDB Local, started and stopped here,
+ * unless DYNAMODB_ENDPOINT is set) and prints `{ flow, version, turns, ended }` as JSON on stdout. Everything else
+ * (checker messages, warnings, errors) goes to stderr, so the output can be piped into jq or diffed.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parseDtmfList } from "../../local/replay.js";
+import { DEFAULT_CALLER, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
+
+const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]
+
+  --dtmf    what 8x8 reports after each answer, comma-separated; - is no input (null). Repeatable.
+  --caller  the calling number (default ${DEFAULT_CALLER})
+  --to      the number dialled (default the flow's first number; ${PLACEHOLDER_NUMBER} for flows without numbers)
+  --at      freeze the handler's clock at this instant, e.g. 2026-03-02T10:00:00+08:00 (for hours states)
+
+Uses DynamoDB Local (needs Java 17+) unless DYNAMODB_ENDPOINT is set. Prints JSON to stdout; exit 0 when the
+replay ran, 1 on checker errors or a failed handler, 2 on bad usage.
+`;
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    process.stderr.write(`ivr replay: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { file, dtmf, caller, to, at } = parsed;
+
+  // Quiet handler logs unless asked for: stdout is reserved for the JSON, and the logger is created when the
+  // handler modules load, so this must happen before the dynamic imports below.
+  process.env.LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_SERVICE_NAME ??= "callflow";
+
+  const { compileFlowSource, formatDiagnostics } = await import("../../language/index.js");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    process.stderr.write(`ivr replay: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  const { machine, diagnostics } = compileFlowSource(text, file);
+  if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(diagnostics, { [file]: text })}\n`);
+  if (!machine || diagnostics.some((d) => d.severity === "error")) return 1;
+
+  const { ensureGeneratedValidators } = await import("../../local/generated-code.js");
+  await ensureGeneratedValidators();
+  const { openLocalDynamo } = await import("../../local/local-dynamo.js");
+  const { createReplayHandler } = await import("../../local/replay-handler.js");
+  const { ReplayError, replayCall, replayJson } = await import("../../local/replay.js");
+
+  const called = to ?? machine.numbers[0] ?? PLACEHOLDER_NUMBER;
+  const frozen = at ? new Date(at) : undefined;
+  const now = () => (frozen ? new Date(frozen) : new Date());
+
+  // stdout carries the JSON only: anything else written there while the handler runs (its logs, when LOG_LEVEL
+  // asks for them) is sent to stderr instead.
+  const writeJson = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  const dynamo = await openLocalDynamo().catch((err: unknown) => {
+    process.stdout.write = writeJson;
+    throw err;
+  });
+  try {
+    const handler = await createReplayHandler({ machine, called, dynamo, now });
+    const result = await replayCall(handler, {
+      flow: machine.flow,
+      version: machine.version,
+      dtmf,
+      caller,
+      called,
+      now,
+    });
+    if (result.unused.length > 0) {
+      const list = result.unused.map((d) => d ?? "-").join(",");
+      process.stderr.write(`ivr replay: the call ended after turn ${result.turns.length - 1}; not sent: ${list}\n`);
+    }
+    writeJson(replayJson(result));
+    return 0;
+  } catch (err) {
+    if (err instanceof ReplayError) {
+      process.stderr.write(`ivr replay: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await dynamo.stop();
+    process.stdout.write = writeJson;
+  }
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: joinDtmfValues(argv),
+    allowPositionals: true,
+    options: {
+      dtmf: { type: "string", multiple: true },
+      caller: { type: "string" },
+      to: { type: "string" },
+      at: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help" as const;
+  if (positionals.length !== 1) throw new Error("expected exactly one flow file");
+  const caller = values.caller ?? DEFAULT_CALLER;
+  if (!E164.test(caller)) throw new Error(`--caller '${caller}' is not an E.164 number like +6590000001`);
+  if (values.to !== undefined && !E164.test(values.to)) {
+    throw new Error(`--to '${values.to}' is not an E.164 number like +6531234567`);
+  }
+  // An instant, not a wall-clock time: without a zone "10:00" would mean the machine's zone, silently.
+  if (values.at !== undefined && !/(Z|[+-]\d\d:?\d\d)$/i.test(values.at)) {
+    throw new Error(`--at '${values.at}' needs a time zone (Z or +08:00), e.g. 2026-03-02T10:00:00+08:00`);
+  }
+  if (values.at !== undefined && Number.isNaN(Date.parse(values.at))) {
+    throw new Error(`--at '${values.at}' is not an ISO-8601 date-time`);
+  }
+  return {
+    file: positionals[0]!,
+    dtmf: parseDtmfList(values.dtmf ?? []),
+    caller,
+    to: values.to,
+    at: values.at,
+  };
+}
+
+/** `--dtmf -,1` would read as an option "-,1" to parseArgs: glue a --dtmf to its value when that starts with "-". */
+function joinDtmfValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === "--dtmf" && next !== undefined && next.startsWith("-")) {
+      out.push(`--dtmf=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}

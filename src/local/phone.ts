@@ -1,0 +1,161 @@
+/**
+ * A phone in the terminal, against the running local server over HTTP: it plays 8x8's part (CALL_RECEIVED, then
+ * ACTION_COMPLETED with the keys pressed, then the session summary) and prints what the caller would hear.
+ */
+import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import {
+  actionCompletedEvent,
+  callflowEndsCall,
+  callReceivedEvent,
+  captureOf,
+  describeAction,
+  lastActionName,
+  newSimulatedCall,
+  type SimulatedCall,
+  sessionSummaryEvent,
+} from "./simulated-8x8.js";
+
+/** A flow as GET /flows lists it. */
+export interface ServedFlow {
+  flow: string;
+  version: string;
+  numbers: string[];
+  description?: string;
+}
+
+export interface PhoneOptions {
+  /** base URL of the local server, e.g. http://localhost:3000 */
+  url: string;
+  flow: string;
+  caller: string;
+  /** next line of keys typed by the caller; "" = no input (timeout); undefined = the caller hung up (EOF) */
+  readKeys: (prompt: string) => Promise<string | undefined>;
+  /** what the caller hears, one line per call */
+  hear: (line: string) => void;
+  /** extra headers for every request (e.g. the webhook secret when the server checks one) */
+  headers?: Record<string, string>;
+}
+
+export interface PhoneResult {
+  sessionId: string;
+  turns: number;
+  /** how the call ended: the flow hung up / transferred, or the caller hung up */
+  endedBy: "flow" | "caller";
+  lastAction: string;
+}
+
+export class PhoneError extends Error {
+  override name = "PhoneError";
+}
+
+export async function listServedFlows(url: string): Promise<ServedFlow[]> {
+  let res: Response;
+  try {
+    res = await fetch(new URL("/flows", url));
+  } catch (err) {
+    throw new PhoneError(`no local server answers at ${url} (${causeOf(err)}): start it with \`npm start\``);
+  }
+  if (!res.ok) throw new PhoneError(`GET ${url}/flows answered HTTP ${res.status}: is this the callflow local server?`);
+  return ((await res.json()) as { flows: ServedFlow[] }).flows;
+}
+
+export async function placeCall(options: PhoneOptions): Promise<PhoneResult> {
+  const flows = await listServedFlows(options.url);
+  const target = flows.find((f) => f.flow === options.flow);
+  if (!target) {
+    const names = flows.map((f) => f.flow).join(", ") || "none";
+    throw new PhoneError(`the server has no flow '${options.flow}' (it serves: ${names})`);
+  }
+  const started = target.numbers[0] ? await callIn(options, target.numbers[0]) : await dialOut(options, target);
+  const { call } = started;
+  let answer = started.answer;
+  const startedAt = new Date();
+  let turns = 1;
+  let endedBy: PhoneResult["endedBy"] = "flow";
+  for (;;) {
+    speak(options, answer.callflow);
+    if (callflowEndsCall(answer.callflow)) break;
+    const capture = captureOf(answer.callflow);
+    if (!capture) {
+      // Only a blocking state ends an answer without hanging up; anything else is a server bug worth showing.
+      throw new PhoneError(`the answer neither waits for keys nor ends the call: ${JSON.stringify(answer)}`);
+    }
+    const line = await options.readKeys(keysPrompt(capture.params.maxDigits, capture.params.completeOnHash));
+    if (line === undefined) {
+      options.hear("[caller hangs up]");
+      endedBy = "caller";
+      break;
+    }
+    const keys = line.replace(/\s+/g, "");
+    answer = await postVca(options, actionCompletedEvent(call, new Date(), answer.clientActionId, keys || null));
+    turns++;
+  }
+
+  const lastAction = endedBy === "caller" ? "SAY_AND_CAPTURE" : lastActionName(answer.callflow);
+  await postVss(options, call, startedAt, lastAction);
+  return { sessionId: call.sessionId, turns, endedBy, lastAction };
+}
+
+/** An inbound call: the caller rings the flow's first number; 8x8 sends CALL_RECEIVED. */
+async function callIn(options: PhoneOptions, called: string) {
+  const call = newSimulatedCall({ caller: options.caller, called });
+  options.hear(`calling ${options.flow} on ${called} (session ${call.sessionId})`);
+  return { call, answer: await postVca(options, callReceivedEvent(call, new Date())) };
+}
+
+/**
+ * An outbound-only flow has no number to ring, so the local server plays `ivr dial`: it stores the session and
+ * returns what 8x8 would play once the person (us, at options.caller) answers. Later events are the same VCAs.
+ */
+async function dialOut(options: PhoneOptions, target: ServedFlow) {
+  const res = await post(options, "/local/dial", { flow: target.flow, to: options.caller });
+  const text = await res.text();
+  if (res.status !== 200) throw new PhoneError(`POST /local/dial answered HTTP ${res.status}: ${text}`);
+  const dialled = JSON.parse(text) as VcaAnswer & { sessionId: string; from: string };
+  const call = newSimulatedCall({
+    caller: dialled.from,
+    called: options.caller,
+    direction: "OUTBOUND",
+    sessionId: dialled.sessionId,
+  });
+  options.hear(`${target.flow} is outbound only: it rings you at ${options.caller} (session ${call.sessionId})`);
+  return { call, answer: { clientActionId: dialled.clientActionId, callflow: dialled.callflow } };
+}
+
+function speak(options: PhoneOptions, callflow: readonly CallflowAction[]): void {
+  for (const action of callflow) options.hear(describeAction(action));
+}
+
+function keysPrompt(maxDigits: number, completeOnHash: boolean): string {
+  const what = maxDigits === 1 ? "a key" : `up to ${maxDigits} keys${completeOnHash ? " (# ends)" : ""}`;
+  return `press ${what}, Enter to send (empty = no input)> `;
+}
+
+async function postVca(options: PhoneOptions, event: Record<string, unknown>): Promise<VcaAnswer> {
+  const res = await post(options, "/vca", event);
+  const text = await res.text();
+  if (res.status !== 200) throw new PhoneError(`POST /vca answered HTTP ${res.status}: ${text}`);
+  return JSON.parse(text) as VcaAnswer;
+}
+
+async function postVss(options: PhoneOptions, call: SimulatedCall, startedAt: Date, lastAction: string) {
+  const res = await post(options, "/vss", sessionSummaryEvent(call, startedAt, new Date(), lastAction));
+  if (res.status !== 200) throw new PhoneError(`POST /vss answered HTTP ${res.status}: ${await res.text()}`);
+}
+
+async function post(options: PhoneOptions, path: string, body: unknown): Promise<Response> {
+  try {
+    return await fetch(new URL(path, options.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", ...options.headers },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new PhoneError(`POST ${path} failed (${causeOf(err)}): is \`npm start\` still running?`);
+  }
+}
+
+function causeOf(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  return cause instanceof Error ? cause.message : String(cause);
+}

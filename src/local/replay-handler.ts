@@ -1,0 +1,34 @@
+/**
+ * The real VCA handler wired for `ivr replay`: DynamoDB stores, a registry holding just the replayed machine, and
+ * the (possibly frozen) clock.
+ */
+import type { CompiledMachine } from "../engine/machine.js";
+import { FlowRegistry } from "../webhooks/flow-registry.js";
+import { createVcaHandler } from "../webhooks/http-handlers.js";
+import type { LocalDynamo } from "./local-dynamo.js";
+import { createLocalObservability } from "./observability.js";
+import type { VcaHandler } from "./replay.js";
+
+export async function createReplayHandler(options: {
+  machine: CompiledMachine;
+  /** the number the replayed call dials: routed to the machine whatever flows/ says */
+  called: string;
+  dynamo: LocalDynamo;
+  now: () => Date;
+}): Promise<VcaHandler> {
+  const { machine, called, dynamo, now } = options;
+  // Stored like the deploy stores it, so the call is served exactly as a deployed one would be.
+  await dynamo.flowVersions.put(machine);
+  // Route --to (or the placeholder of an outbound-only flow) to this machine; `numbers` is not part of the
+  // version, and a copy leaves the stored machine as compiled.
+  const routed = { ...machine, numbers: [...new Set([...machine.numbers, called])] };
+  const { logger, metrics } = createLocalObservability();
+  return createVcaHandler({
+    sessions: dynamo.sessions,
+    summaries: dynamo.summaries,
+    flows: new FlowRegistry([routed], dynamo.flowVersions),
+    logger,
+    metrics,
+    now,
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * One scripted call, event by event, through a VCA handler: what `ivr replay` prints. The handler is passed in
+ * (the real one, on DynamoDB), so this module only plays 8x8's part: CALL_RECEIVED, then one ACTION_COMPLETED per
+ * keypress entry, each echoing the clientActionId of the answer before it.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import { syntheticEvent } from "./apigw-adapter.js";
+import { actionCompletedEvent, callflowEndsCall, callReceivedEvent, newSimulatedCall } from "./simulated-8x8.js";
+
+export interface ReplayTurn {
+  /** what 8x8 reported for the event this turn answers (null: the first event, or no input) */
+  dtmf: string | null;
+  clientActionId: string;
+  callflow: CallflowAction[];
+}
+
+export interface ReplayResult {
+  flow: string;
+  version: string;
+  turns: ReplayTurn[];
+  /** the last answer ends the call (a hangup, or a transfer) */
+  ended: boolean;
+  /** --dtmf entries not sent because the call had already ended */
+  unused: (string | null)[];
+}
+
+export interface ReplayInput {
+  flow: string;
+  version: string;
+  /** --dtmf entries in order; null = no input */
+  dtmf: (string | null)[];
+  caller: string;
+  called: string;
+  /** the clock for event timestamps (the handler's own clock is set by the caller) */
+  now: () => Date;
+}
+
+export class ReplayError extends Error {
+  override name = "ReplayError";
+}
+
+export type VcaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export async function replayCall(handler: VcaHandler, input: ReplayInput): Promise<ReplayResult> {
+  const call = newSimulatedCall({ caller: input.caller, called: input.called });
+  const turns: ReplayTurn[] = [];
+
+  let answer = await post(handler, callReceivedEvent(call, input.now()), 0);
+  turns.push({ dtmf: null, clientActionId: answer.clientActionId, callflow: answer.callflow });
+
+  let next = 0;
+  while (next < input.dtmf.length && !callflowEndsCall(answer.callflow)) {
+    const dtmf = input.dtmf[next++] ?? null;
+    answer = await post(handler, actionCompletedEvent(call, input.now(), answer.clientActionId, dtmf), turns.length);
+    turns.push({ dtmf, clientActionId: answer.clientActionId, callflow: answer.callflow });
+  }
+  return {
+    flow: input.flow,
+    version: input.version,
+    turns,
+    ended: callflowEndsCall(answer.callflow),
+    unused: input.dtmf.slice(next),
+  };
+}
+
+async function post(handler: VcaHandler, body: unknown, turn: number): Promise<VcaAnswer> {
+  const result = await handler(syntheticEvent("POST", "/vca", JSON.stringify(body)));
+  if (result.statusCode !== 200) {
+    throw new ReplayError(`the VCA handler answered turn ${turn} with HTTP ${result.statusCode}: ${result.body}`);
+  }
+  const answer = JSON.parse(result.body) as VcaAnswer;
+  if (typeof answer.clientActionId !== "string" || !Array.isArray(answer.callflow)) {
+    throw new ReplayError(`the VCA handler answered turn ${turn} with no callflow: ${result.body}`);
+  }
+  return answer;
+}
+
+const DTMF = /^[0-9*#]{1,25}$/;
+
+/** `--dtmf 1,12345678#,-` -> ["1", "12345678#", null]. Throws on anything 8x8 could not report. */
+export function parseDtmfList(values: readonly string[]): (string | null)[] {
+  const entries: (string | null)[] = [];
+  for (const value of values) {
+    for (const raw of value.split(",")) {
+      const entry = raw.trim();
+      if (entry === "-") entries.push(null);
+      else if (DTMF.test(entry)) entries.push(entry);
+      else throw new ReplayError(`--dtmf entry '${entry}' is not 1 to 25 of 0-9 * # (or - for no input)`);
+    }
+  }
+  return entries;
+}
+
+/** The printed form: the contract's JSON, nothing else. */
+export function replayJson(result: ReplayResult): string {
+  const { flow, version, turns, ended } = result;
+  return `${JSON.stringify({ flow, version, turns, ended }, null, 2)}\n`;
+}

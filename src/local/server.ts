@@ -1,0 +1,312 @@
+/**
+ * The whole stack on one machine: the same VCA/VSS handler factories the Lambdas export, behind a Node http server
+ * that speaks API Gateway's proxy format, on DynamoDB Local, with flows compiled from flows/ and hot-reloaded.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { CompiledMachine } from "../engine/machine.js";
+
+import { authenticatorFromEnv } from "../webhooks/auth.js";
+import { FlowRegistry } from "../webhooks/flow-registry.js";
+import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
+import { prepareOutboundSession } from "../webhooks/vca-service.js";
+import {
+  BodyTooLargeError,
+  DEFAULT_MAX_BODY_BYTES,
+  gatewayError,
+  readBody,
+  toApiGatewayEvent,
+  writeApiGatewayResult,
+} from "./apigw-adapter.js";
+import { type CompiledFlows, compileFlowsDir, watchFlowsDir } from "./flow-source.js";
+import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
+import { createLocalObservability } from "./observability.js";
+import { PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
+
+export interface LocalServerOptions {
+  /** 0 = any free port */
+  port?: number;
+  /** default 127.0.0.1: the local stack has no business being reachable from the network */
+  host?: string;
+  /** when `port` is taken, listen on a free one instead of failing */
+  fallbackToFreePort?: boolean;
+  flowsDir?: string;
+  /** DynamoDB endpoint to use; default DYNAMODB_ENDPOINT, else DynamoDB Local is started (and stopped by stop()) */
+  dynamodbEndpoint?: string;
+  /** watch flowsDir and reload on change (default true) */
+  watch?: boolean;
+  reloadDebounceMs?: number;
+  maxBodyBytes?: number;
+  /** the handlers' clock (default the real one) */
+  now?: () => Date;
+  /** human-readable progress lines: reloads, checker errors (default: stderr) */
+  print?: (text: string) => void;
+}
+
+export interface LocalServer {
+  url: string;
+  port: number;
+  dynamodbEndpoint: string;
+  /** the machines being served right now */
+  machines(): CompiledMachine[];
+  /** recompile flowsDir now (what the watcher does); resolves with whether the new flows were taken */
+  reload(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const flowsDir = resolve(options.flowsDir ?? "flows");
+  const print = options.print ?? ((text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`));
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  // Compile before starting anything slow: a flows/ path typo should fail in milliseconds, not after the JVM.
+  const initial = compileFlowsDir(flowsDir);
+  if (initial.report) print(initial.report);
+  if (initial.errorCount > 0) {
+    print(
+      `${initial.errorCount} error(s) in ${flowsDir}: serving the ${initial.machines.length} flow(s) that compiled`,
+    );
+  }
+
+  const dynamo = await openLocalDynamo(
+    options.dynamodbEndpoint !== undefined ? { endpoint: options.dynamodbEndpoint } : {},
+  );
+  let server: Server | undefined;
+  let watcher: { close(): void } | undefined;
+  try {
+    await storeVersions(dynamo, initial.machines);
+    const registry = new FlowRegistry(initial.machines, dynamo.flowVersions);
+    let current = initial.machines;
+
+    const { logger, metrics } = createLocalObservability();
+    // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too).
+    const secret = process.env.WEBHOOK_SECRET;
+    const auth = secret
+      ? authenticatorFromEnv({ WEBHOOK_SECRET: secret, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER }, logger)
+      : undefined;
+    const deps = {
+      ...(auth && { auth }),
+      sessions: dynamo.sessions,
+      summaries: dynamo.summaries,
+      flows: registry,
+      logger,
+      metrics,
+      now: options.now ?? (() => new Date()),
+    };
+    const routes: Record<string, Handler> = {
+      "POST /vca": createVcaHandler(deps),
+      "POST /vss": createVssHandler(deps),
+    };
+
+    // Reloads run one at a time; a change during a reload triggers one more afterwards.
+    let reloading: Promise<boolean> | undefined;
+    let again = false;
+    const reloadOnce = async (): Promise<boolean> => {
+      let next: CompiledFlows;
+      try {
+        next = compileFlowsDir(flowsDir);
+      } catch (err) {
+        print(`reload failed: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      }
+      if (next.report) print(next.report);
+      if (next.errorCount > 0) {
+        print(`${next.errorCount} error(s): still serving the previous flows (${describe(current)})`);
+        return false;
+      }
+      await storeVersions(dynamo, next.machines);
+      const changes = diff(current, next.machines);
+      registry.replace(next.machines);
+      current = next.machines;
+      print(changes.length > 0 ? changes.join("\n") : "flows unchanged");
+      return true;
+    };
+    const reload = (): Promise<boolean> => {
+      if (reloading) {
+        again = true;
+        return reloading;
+      }
+      reloading = (async () => {
+        try {
+          let taken = await reloadOnce();
+          while (again) {
+            again = false;
+            taken = await reloadOnce();
+          }
+          return taken;
+        } finally {
+          reloading = undefined;
+        }
+      })();
+      return reloading;
+    };
+
+    // What `ivr dial` does before 8x8 places an outbound call, minus 8x8: store the session under a new
+    // sessionId and return the actions that would follow makeCall. `ivr call` uses it for outbound-only flows.
+    const dial = async (req: IncomingMessage): Promise<APIGatewayProxyResult> => {
+      let request: { flow?: unknown; to?: unknown; from?: unknown };
+      try {
+        request = JSON.parse(await readBody(req, maxBodyBytes)) as typeof request;
+      } catch {
+        return gatewayError(400, "expected a JSON body { flow, to, from? }");
+      }
+      const machine = typeof request.flow === "string" ? registry.current(request.flow) : undefined;
+      if (!machine || typeof request.to !== "string") return gatewayError(400, "unknown flow or missing 'to'");
+      const from = typeof request.from === "string" ? request.from : (machine.numbers[0] ?? PLACEHOLDER_NUMBER);
+      const sessionId = randomUUID();
+      const now = deps.now();
+      await prepareOutboundSession(
+        { sessions: dynamo.sessions, flows: registry, metrics },
+        { flow: machine.flow, sessionId, caller: from, called: request.to, now },
+      );
+      const record = await dynamo.sessions.get(sessionId, now);
+      return json(200, {
+        sessionId,
+        flow: machine.flow,
+        version: machine.version,
+        from,
+        to: request.to,
+        ...record?.lastAnswer,
+      });
+    };
+
+    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      const method = req.method ?? "GET";
+      if (method === "GET" && path === "/health") {
+        return writeApiGatewayResult(res, json(200, { ok: true, dynamodb: dynamo.endpoint, flows: current.length }));
+      }
+      if (method === "GET" && path === "/flows") {
+        return writeApiGatewayResult(res, json(200, { flows: current.map(flowInfo) }));
+      }
+      if (method === "POST" && path === "/local/dial") return writeApiGatewayResult(res, await dial(req));
+      const handler = routes[`${method} ${path}`];
+      if (!handler) {
+        const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));
+        return writeApiGatewayResult(
+          res,
+          known ? gatewayError(405, "Method Not Allowed") : gatewayError(404, "Not Found"),
+        );
+      }
+      let body: string;
+      try {
+        body = await readBody(req, maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) return writeApiGatewayResult(res, gatewayError(413, "Request Too Large"));
+        throw err;
+      }
+      const event = toApiGatewayEvent(req, body, { resource: path });
+      writeApiGatewayResult(res, await handler(event));
+    };
+
+    server = createServer((req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        // What API Gateway answers when the Lambda itself fails.
+        print(`handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (!res.headersSent) writeApiGatewayResult(res, gatewayError(502, "Internal server error"));
+        else res.destroy();
+      });
+    });
+    const port = await listen(server, options.port ?? 3000, options.host ?? "127.0.0.1", options.fallbackToFreePort);
+    if (options.watch !== false) {
+      watcher = watchFlowsDir(flowsDir, () => void reload(), options.reloadDebounceMs);
+    }
+
+    const host =
+      options.host && options.host !== "0.0.0.0" && options.host !== "127.0.0.1" ? options.host : "localhost";
+    const activeServer = server;
+    const activeWatcher = watcher;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      dynamodbEndpoint: dynamo.endpoint,
+      machines: () => current,
+      reload,
+      stop() {
+        stopping ??= (async () => {
+          activeWatcher?.close();
+          await close(activeServer);
+          await reloading?.catch(() => undefined);
+          await dynamo.stop();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    watcher?.close();
+    if (server?.listening) await close(server);
+    await dynamo.stop();
+    throw err;
+  }
+}
+
+/** What GET /flows lists for one flow. */
+function flowInfo(m: CompiledMachine) {
+  return {
+    flow: m.flow,
+    version: m.version,
+    numbers: m.numbers,
+    description: m.description,
+    start: m.start,
+    states: Object.keys(m.states).length,
+    source: m.source,
+  };
+}
+
+/** Every compiled version goes into the flowVersions table, as the deploy does, so pinning works locally. */
+async function storeVersions(dynamo: LocalDynamo, machines: readonly CompiledMachine[]): Promise<void> {
+  await Promise.all(machines.map((m) => dynamo.flowVersions.put(m)));
+}
+
+function diff(before: readonly CompiledMachine[], after: readonly CompiledMachine[]): string[] {
+  const old = new Map(before.map((m) => [m.flow, m.version]));
+  const lines: string[] = [];
+  for (const m of after) {
+    if (old.get(m.flow) !== m.version) lines.push(`${old.has(m.flow) ? "reloaded" : "added"} ${m.flow} v${m.version}`);
+    old.delete(m.flow);
+  }
+  for (const flow of old.keys()) lines.push(`removed ${flow}`);
+  return lines;
+}
+
+function describe(machines: readonly CompiledMachine[]): string {
+  return machines.length > 0 ? machines.map((m) => `${m.flow} v${m.version}`).join(", ") : "none";
+}
+
+function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body, null, 2) };
+}
+
+function listen(server: Server, port: number, host: string, fallback = false): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      if (err.code === "EADDRINUSE" && fallback && port !== 0) {
+        server.listen(0, host);
+        return;
+      }
+      server.off("listening", onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off("error", onError);
+      resolvePort((server.address() as AddressInfo).port);
+    };
+    server.on("error", onError);
+    server.once("listening", onListening);
+    server.listen(port, host);
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    server.close(() => resolveClose());
+    // keep-alive connections (curl, fetch) would hold close() open for seconds
+    server.closeAllConnections();
+  });
+}

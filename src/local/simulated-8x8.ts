@@ -1,0 +1,155 @@
+/**
+ * What 8x8 would send us during one call, for the tools that play the platform's part locally (`ivr replay`,
+ * `ivr call`, the curl example `npm start` prints, tests). Shapes follow docs/8x8.md: VCA events with
+ * `eventData.dtmf`, and a VSS summary once the call is over.
+ */
+import { randomUUID } from "node:crypto";
+import type { CallflowAction } from "../engine/callflow.js";
+import { maskPhone } from "../observability/masking.js";
+
+/** A placeholder subaccount: 8x8 always sends one; nothing here depends on its value. */
+export const LOCAL_SUBACCOUNT = "local-subaccount";
+/** Caller used when none is given: a Singapore mobile-shaped number in a range no real subscriber holds. */
+export const DEFAULT_CALLER = "+6590000001";
+/** Destination for flows that list no inbound numbers (outbound-only flows). */
+export const PLACEHOLDER_NUMBER = "+6500000000";
+
+/** One call as 8x8 sees it: `caller` is the source (for an outbound call, our number) and `called` the
+ * destination (for an outbound call, the person we rang), as src/webhooks/vca-event.ts reads them. */
+export interface SimulatedCall {
+  sessionId: string;
+  callId: string;
+  caller: string;
+  called: string;
+  direction: "INBOUND" | "OUTBOUND";
+}
+
+export function newSimulatedCall(init: {
+  caller: string;
+  called: string;
+  direction?: "INBOUND" | "OUTBOUND";
+  sessionId?: string;
+}): SimulatedCall {
+  return {
+    sessionId: init.sessionId ?? randomUUID(),
+    callId: randomUUID(),
+    caller: init.caller,
+    called: init.called,
+    direction: init.direction ?? "INBOUND",
+  };
+}
+
+/** The VCA 8x8 sends when the call is connected and waiting for our first callflow. */
+export function callReceivedEvent(call: SimulatedCall, at: Date): Record<string, unknown> {
+  return vcaEvent(call, at, { callStatus: "CALL_RECEIVED", eventData: {} });
+}
+
+/** The VCA 8x8 sends when our last callflow's actions completed; `dtmf` is what sayAndCapture captured. */
+export function actionCompletedEvent(
+  call: SimulatedCall,
+  at: Date,
+  clientActionId: string,
+  dtmf: string | null,
+): Record<string, unknown> {
+  return vcaEvent(call, at, { callStatus: "ACTION_COMPLETED", clientActionId, eventData: { dtmf } });
+}
+
+function vcaEvent(call: SimulatedCall, at: Date, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    namespace: "VOICE",
+    eventType: "CALL_ACTION",
+    description: "Action request of a call",
+    payload: {
+      eventId: randomUUID(),
+      callId: call.callId,
+      sessionId: call.sessionId,
+      subAccountId: LOCAL_SUBACCOUNT,
+      callDirection: call.direction,
+      callType: "PSTN",
+      source: call.caller,
+      destination: call.called,
+      sourceFormat: "MSISDN",
+      destinationFormat: "MSISDN",
+      callDuration: 0,
+      sipCode: 200,
+      timestamp: at.toISOString(),
+      ...fields,
+    },
+  };
+}
+
+/** The VSS 8x8 sends once the session is over. */
+export function sessionSummaryEvent(
+  call: SimulatedCall,
+  startedAt: Date,
+  endedAt: Date,
+  lastAction: string,
+  sessionStatus = "COMPLETED",
+): Record<string, unknown> {
+  const duration = Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000));
+  return {
+    namespace: "VOICE",
+    eventType: "SESSION_SUMMARY",
+    description: "Session summary of a call",
+    version: 5,
+    payload: {
+      sessionId: call.sessionId,
+      subAccountId: LOCAL_SUBACCOUNT,
+      sessionStatus,
+      startTime: startedAt.toISOString(),
+      endTime: endedAt.toISOString(),
+      lastAction,
+      callCount: 1,
+      details: {
+        callA: {
+          callId: call.callId,
+          callDirection: call.direction,
+          callType: "PSTN",
+          source: call.caller,
+          destination: call.called,
+          initiatedTimestamp: startedAt.toISOString(),
+          connectedTimestamp: startedAt.toISOString(),
+          disconnectedTimestamp: endedAt.toISOString(),
+          callStatus: "COMPLETED",
+          callDuration: duration,
+        },
+      },
+    },
+  };
+}
+
+/** Whether 8x8 would end our part of the call after this callflow: a hangup, or a transfer (makeCall bridges
+ * the caller to another party and no further VCA asks us for the next step). */
+export function callflowEndsCall(callflow: readonly CallflowAction[]): boolean {
+  return callflow.some((a) => a.action === "hangup" || a.action === "makeCall");
+}
+
+/** The sayAndCapture this callflow waits on, if any (the caller's keys answer it). */
+export function captureOf(callflow: readonly CallflowAction[]) {
+  for (const a of callflow) if (a.action === "sayAndCapture") return a;
+  return undefined;
+}
+
+/** The VSS `lastAction` name for the last action of a callflow (8x8 spells them in upper snake case). */
+export function lastActionName(callflow: readonly CallflowAction[]): string {
+  const last = callflow[callflow.length - 1];
+  if (!last) return "NONE";
+  return last.action.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** What a caller hears for each action, one line each, for the terminal phone. Transfer numbers are masked as in
+ * our logs, so a pasted transcript or a screen share does not leak a colleague's number. */
+export function describeAction(action: CallflowAction): string {
+  switch (action.action) {
+    case "say":
+      return action.params.text;
+    case "playFile":
+      return `[plays ${action.params.fileUrl}]`;
+    case "sayAndCapture":
+      return action.params.promptMessage;
+    case "makeCall":
+      return `[transfer to ${maskPhone(action.params.destination)}${action.params.callRecording ? ", recorded" : ""}]`;
+    case "hangup":
+      return "[hangs up]";
+  }
+}
