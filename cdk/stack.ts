@@ -1,0 +1,502 @@
+/**
+ * The deployed callflow: a regional REST API only 8x8 can reach (POST /vca, POST /vss), two Lambdas, three
+ * DynamoDB tables, the shared webhook secret, the compiled flows, and the alarms and dashboard to run it.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  EndpointType,
+  JsonSchemaType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Model,
+  RequestValidator,
+  RestApi,
+} from "aws-cdk-lib/aws-apigateway";
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  MathExpression,
+  Stats,
+  TreatMissingData,
+} from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
+import { CfnIPSet, CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
+import type { Construct } from "constructs";
+import type { CompiledMachine } from "../src/engine/machine.js";
+import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
+import { CallflowFunction } from "./callflow-function.js";
+import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
+import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
+import { OUTPUT } from "./outputs.js";
+
+/** API Gateway's integration timeout for the VCA: the caller hears silence while we think, so fail fast (8x8
+ * documents no deadline; their advice is "answer quickly") and let the alarm on p99 tell us long before. */
+export const VCA_INTEGRATION_TIMEOUT = Duration.seconds(3);
+export const VSS_INTEGRATION_TIMEOUT = Duration.seconds(10);
+/** The stage name in the webhook URLs. */
+export const STAGE_NAME = "live";
+/** CloudWatch namespace and service dimension of the Powertools metrics (src/observability/metrics.ts). */
+export const METRICS_NAMESPACE = "Callflow";
+export const SERVICE_NAME = "callflow";
+
+export interface CallflowStackProps extends StackProps {
+  config?: Partial<CallflowConfig>;
+  /** When set, the compiled flows are written here as flows.json before bundling (the app passes "generated"). */
+  generatedDir?: string;
+  /** ISO time stored with flow versions this deployment writes first; default: now */
+  storedAt?: string;
+}
+
+export class CallflowStack extends Stack {
+  readonly machines: CompiledMachine[];
+  readonly config: CallflowConfig;
+  readonly api: RestApi;
+  readonly vcaFunction: CallflowFunction;
+  readonly vssFunction: CallflowFunction;
+  readonly tables: { sessions: TableV2; summaries: TableV2; flowVersions: TableV2 };
+  readonly webhookSecret: Secret;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: CallflowStackProps = {}) {
+    super(scope, id, props);
+    const merged: CallflowConfig = { ...DEFAULT_CONFIG, ...props.config };
+    const config: CallflowConfig = { ...merged, webhookSourceIps: merged.webhookSourceIps.map(toCidr) };
+    this.config = config;
+
+    // Flows first: a broken flow must fail the synth before anything else happens.
+    this.machines = compileFlowsForDeploy(config.flowsDir);
+    if (props.generatedDir) writeGeneratedFlows(this.machines, props.generatedDir);
+
+    this.tables = {
+      sessions: this.table(SESSIONS_TABLE),
+      summaries: this.table(SUMMARIES_TABLE),
+      flowVersions: this.table(FLOW_VERSIONS_TABLE),
+    };
+
+    this.webhookSecret = new Secret(this, "WebhookSecret", {
+      description: "8x8 webhook shared secret (httpAuthHeader): current value, and the previous one during a rotation",
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ previous: "" }),
+        generateStringKey: "current",
+        passwordLength: 40,
+        excludePunctuation: true,
+      },
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Rotation must also re-register the value with 8x8 (httpAuthHeader), which a Secrets Manager rotation " +
+        "Lambda cannot do safely; it is rotated by `ivr webhooks rotate`, which keeps the old value as `previous` " +
+        "until deliveries with it stop (docs/deploy.md).",
+    });
+
+    this.vcaFunction = this.webhookFunction("VcaFunction", "lambdas/vca.ts", "8x8 Voice Call Action webhook", {
+      timeout: VCA_INTEGRATION_TIMEOUT,
+    });
+    this.vssFunction = this.webhookFunction("VssFunction", "lambdas/vss.ts", "8x8 Voice Session Summary webhook", {
+      timeout: VSS_INTEGRATION_TIMEOUT,
+    });
+    // Least privilege, from what each domain service actually calls (src/webhooks/*-service.ts):
+    // VCA reads and conditionally writes sessions (Get, Put) and loads pinned flow versions.
+    this.vcaFunction.bindTable(this.tables.sessions, ["dynamodb:GetItem", "dynamodb:PutItem"], SESSIONS_TABLE);
+    this.vcaFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
+    // VSS marks the session ended (one UpdateItem), stores the summary once (conditional Put), and may load the
+    // session's flow version to describe the path.
+    this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:UpdateItem"], SESSIONS_TABLE);
+    this.vssFunction.bindTable(this.tables.summaries, ["dynamodb:PutItem", "dynamodb:GetItem"], SUMMARIES_TABLE);
+    this.vssFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
+
+    new FlowVersions(this, "FlowVersions", {
+      table: this.tables.flowVersions,
+      machines: this.machines,
+      storedAt: props.storedAt ?? new Date().toISOString(),
+    });
+
+    this.api = this.restApi(config);
+
+    this.alarmTopic = new Topic(this, "AlarmTopic", { displayName: "callflow alarms", enforceSSL: true });
+    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    Validations.of(this.alarmTopic).acknowledge({
+      id: "AwsSolutions-SNS2",
+      reason:
+        "Alarm notifications carry alarm names and states only (no call data). CloudWatch alarms cannot publish " +
+        "to a topic encrypted with the AWS-managed SNS key, and a customer-managed key is not worth its cost here.",
+    });
+    this.operations(config);
+
+    new CfnOutput(this, OUTPUT.vcaUrl, {
+      value: this.api.urlForPath("/vca"),
+      description: "register as the 8x8 VCA webhook",
+    });
+    new CfnOutput(this, OUTPUT.vssUrl, {
+      value: this.api.urlForPath("/vss"),
+      description: "register as the 8x8 VSS webhook",
+    });
+    new CfnOutput(this, OUTPUT.sessionsTable, { value: this.tables.sessions.tableName });
+    new CfnOutput(this, OUTPUT.flowVersionsTable, { value: this.tables.flowVersions.tableName });
+    new CfnOutput(this, OUTPUT.webhookSecretArn, {
+      value: this.webhookSecret.secretArn,
+      description: "Secrets Manager secret holding the webhook httpAuthHeader value (the ARN, never the value)",
+    });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarmTopic.topicArn });
+  }
+
+  private table(def: TableDefinition): TableV2 {
+    const attributeType = (type: "S" | "N") => (type === "S" ? AttributeType.STRING : AttributeType.NUMBER);
+    return new TableV2(this, `${def.id[0]?.toUpperCase()}${def.id.slice(1)}Table`, {
+      partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
+      ...(def.sortKey && { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } }),
+      ...(def.ttlAttribute && { timeToLiveAttribute: def.ttlAttribute }),
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // Sessions, summaries and flow versions outlive the stack: tearing down must never drop call records.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private webhookFunction(
+    id: string,
+    entry: string,
+    description: string,
+    options: { timeout: Duration },
+  ): CallflowFunction {
+    const fn = new CallflowFunction(this, id, {
+      entry,
+      description,
+      timeout: options.timeout,
+      logLevel: this.config.logLevel,
+      tracing: this.config.tracing,
+      environment: {
+        WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
+        ...(this.config.sessionTtlSeconds !== undefined && {
+          SESSION_TTL_SECONDS: String(this.config.sessionTtlSeconds),
+        }),
+      },
+    });
+    this.webhookSecret.grantRead(fn);
+    Validations.of(fn).acknowledge(
+      {
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason:
+          "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch Logs; it is the " +
+          "AWS-maintained minimum for a Lambda function.",
+      },
+      {
+        id: "Serverless-LambdaDLQ",
+        reason:
+          "Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations. " +
+          "8x8 sees the error and a failed VCA surfaces in the session summary.",
+      },
+    );
+    if (!this.config.tracing) {
+      Validations.of(fn).acknowledge({
+        id: "Serverless-LambdaTracing",
+        reason: "X-Ray tracing is opt-in (context tracing=true): logs and EMF metrics cover routine operation.",
+      });
+    }
+    return fn;
+  }
+
+  private restApi(config: CallflowConfig): RestApi {
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const invoke = { principals: [new AnyPrincipal()], actions: ["execute-api:Invoke"], resources: ["execute-api:/*"] };
+    const api = new RestApi(this, "WebhookApi", {
+      restApiName: `${this.stackName}-webhooks`,
+      description: "8x8 Voice webhooks (VCA, VSS)",
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Only 8x8's webhook addresses may call: everything else is denied before it reaches a Lambda.
+      policy: new PolicyDocument({
+        statements: [
+          new PolicyStatement({ effect: Effect.ALLOW, ...invoke }),
+          new PolicyStatement({
+            effect: Effect.DENY,
+            ...invoke,
+            conditions: { NotIpAddress: { "aws:SourceIp": config.webhookSourceIps } },
+          }),
+        ],
+      }),
+      cloudWatchRole: config.apiGatewayCloudWatchRole,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        throttlingRateLimit: config.throttleRateLimit,
+        throttlingBurstLimit: config.throttleBurstLimit,
+        // Access logs: who called what and how it went, never bodies (they hold phone numbers).
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: false,
+        }),
+        // Execution logs for errors only; dataTraceEnabled would log full request and response bodies.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: config.tracing,
+      },
+    });
+    if (config.apiGatewayCloudWatchRole) {
+      Validations.of(api).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "The account-level API Gateway logging role uses AmazonAPIGatewayPushToCloudWatchLogs, the AWS-managed " +
+          "policy documented for it; API Gateway cannot write access logs without that role.",
+      });
+    }
+
+    // A light shape check at the edge (the handler does the real validation): JSON objects with a payload.
+    const webhookModel = new Model(this, "WebhookModel", {
+      restApi: api,
+      contentType: "application/json",
+      description: "an 8x8 webhook envelope",
+      schema: {
+        type: JsonSchemaType.OBJECT,
+        required: ["payload"],
+        properties: { payload: { type: JsonSchemaType.OBJECT } },
+      },
+    });
+    const validator = new RequestValidator(this, "WebhookValidator", {
+      restApi: api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const route = (path: string, fn: CallflowFunction, timeout: Duration) =>
+      api.root.addResource(path).addMethod("POST", new LambdaIntegration(fn, { timeout }), {
+        requestValidator: validator,
+        requestModels: { "application/json": webhookModel },
+      });
+    route("vca", this.vcaFunction, VCA_INTEGRATION_TIMEOUT);
+    route("vss", this.vssFunction, VSS_INTEGRATION_TIMEOUT);
+
+    const noGatewayAuth =
+      "The only caller is 8x8's webhook platform, which cannot sign requests or use IAM, Cognito or a Lambda " +
+      "authorizer: it is authenticated by the resource policy (8x8's source IPs only) and by the shared " +
+      "httpAuthHeader secret, checked in constant time in the Lambda.";
+    Validations.of(api).acknowledge(
+      { id: "AwsSolutions-APIG4", reason: noGatewayAuth },
+      { id: "AwsSolutions-COG4", reason: noGatewayAuth },
+    );
+    if (!config.tracing) {
+      Validations.of(api).acknowledge({
+        id: "Serverless-APIGWXrayEnabled",
+        reason: "X-Ray tracing is opt-in (context tracing=true): access logs and metrics cover routine operation.",
+      });
+    }
+
+    if (config.waf) this.webAcl(api, config);
+    else {
+      Validations.of(api).acknowledge({
+        id: "AwsSolutions-APIG3",
+        reason:
+          "WAF is opt-in (context waf=true): the resource policy already denies every address but 8x8's, the " +
+          "stage is throttled, and the handler refuses unauthenticated or oversized bodies.",
+      });
+    }
+    return api;
+  }
+
+  /** Optional WAF: AWS managed common rules, a per-IP rate limit, and 8x8's addresses as an IP set. */
+  private webAcl(api: RestApi, config: CallflowConfig): void {
+    const ipSet = new CfnIPSet(this, "EightByEightIps", {
+      scope: "REGIONAL",
+      ipAddressVersion: "IPV4",
+      addresses: config.webhookSourceIps,
+      description: "8x8 Voice webhook source addresses",
+    });
+    const visibility = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName: name,
+      sampledRequestsEnabled: false, // samples would include bodies with phone numbers
+    });
+    const acl = new CfnWebACL(this, "WebAcl", {
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility("callflow-webacl"),
+      rules: [
+        {
+          name: "only-8x8",
+          priority: 0,
+          action: { block: {} },
+          statement: { notStatement: { statement: { ipSetReferenceStatement: { arn: ipSet.attrArn } } } },
+          visibilityConfig: visibility("callflow-not-8x8"),
+        },
+        {
+          name: "rate-per-ip",
+          priority: 1,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: config.wafRateLimit, aggregateKeyType: "IP" } },
+          visibilityConfig: visibility("callflow-rate"),
+        },
+        {
+          name: "aws-common",
+          priority: 2,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet" } },
+          visibilityConfig: visibility("callflow-common"),
+        },
+      ],
+    });
+    new CfnWebACLAssociation(this, "WebAclAssociation", {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+  }
+
+  private operations(config: CallflowConfig): void {
+    const action = new SnsAction(this.alarmTopic);
+    const alarm = (id: string, description: string, metric: IMetric, threshold: number, periods = 1): Alarm => {
+      const created = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: periods,
+        datapointsToAlarm: periods,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      return created;
+    };
+    const minute = Duration.minutes(1);
+    const fiveMinutes = Duration.minutes(5);
+
+    const alarms: Alarm[] = [
+      alarm(
+        "Api5xxAlarm",
+        "The webhook API answered 8x8 with 5XX (a Lambda failed or timed out): callers hear 8x8's error handling",
+        this.api.metricServerError({ period: minute, statistic: Stats.SUM }),
+        5,
+      ),
+      alarm(
+        "Api4xxAlarm",
+        "Many 4XX from the webhook API: a wrong or stale httpAuthHeader (403), or payloads we cannot parse (400)",
+        this.api.metricClientError({ period: fiveMinutes, statistic: Stats.SUM }),
+        20,
+      ),
+    ];
+    for (const [name, fn] of [
+      ["Vca", this.vcaFunction],
+      ["Vss", this.vssFunction],
+    ] as const) {
+      alarms.push(
+        alarm(`${name}ErrorsAlarm`, `${name.toUpperCase()} Lambda errors`, fn.metricErrors({ period: fiveMinutes }), 1),
+        alarm(
+          `${name}ThrottlesAlarm`,
+          `${name.toUpperCase()} Lambda throttled: raise reserved/account concurrency`,
+          fn.metricThrottles({ period: fiveMinutes }),
+          1,
+        ),
+      );
+    }
+    const vcaP99 = this.vcaFunction.metricDuration({ period: fiveMinutes, statistic: Stats.p(99) });
+    alarms.push(
+      alarm(
+        "VcaLatencyAlarm",
+        `VCA p99 duration over ${config.vcaLatencyBudgetMs} ms for 15 minutes: callers wait in silence`,
+        vcaP99,
+        config.vcaLatencyBudgetMs,
+        3,
+      ),
+    );
+    // Powertools adds `service` to every metric and we add `flow`; a Metrics Insights query sums across flows
+    // without listing them (a metric-math sum could not cover flows added later).
+    const fallbacks = new MathExpression({
+      label: "Fallbacks",
+      expression: `SELECT SUM("Fallbacks") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}'`,
+      period: fiveMinutes,
+      usingMetrics: {},
+    });
+    alarms.push(
+      alarm(
+        "FallbacksAlarm",
+        "Calls were answered by the fallback (internal fault, unknown or expired session): check the VCA logs",
+        fallbacks,
+        1,
+      ),
+    );
+    for (const [name, table] of Object.entries(this.tables)) {
+      const throttles = new MathExpression({
+        label: `${name} throttled events`,
+        expression: "reads + writes",
+        usingMetrics: {
+          reads: table.metric("ReadThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
+          writes: table.metric("WriteThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
+        },
+        period: fiveMinutes,
+      });
+      alarms.push(
+        alarm(`${name[0]?.toUpperCase()}${name.slice(1)}ThrottlesAlarm`, `DynamoDB ${name} throttled`, throttles, 1),
+      );
+    }
+
+    const dashboard = new Dashboard(this, "Dashboard", {
+      dashboardName: `${this.stackName}-callflow`,
+      defaultInterval: Duration.hours(3),
+    });
+    const metricQuery = (name: string) =>
+      new MathExpression({
+        label: name,
+        expression: `SELECT SUM("${name}") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}' GROUP BY "flow"`,
+        period: fiveMinutes,
+        usingMetrics: {},
+      });
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: "Webhook API",
+        left: [this.api.metricCount({ period: minute }), this.api.metricClientError(), this.api.metricServerError()],
+        right: [this.api.metricLatency({ statistic: Stats.p(99) })],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: "VCA / VSS duration (p50, p99)",
+        left: [
+          this.vcaFunction.metricDuration({ statistic: Stats.p(50), label: "VCA p50" }),
+          vcaP99.with({ label: "VCA p99" }),
+          this.vssFunction.metricDuration({ statistic: Stats.p(99), label: "VSS p99" }),
+        ],
+        leftAnnotations: [{ value: config.vcaLatencyBudgetMs, label: "VCA budget" }],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: "Calls by flow",
+        left: [metricQuery("CallsStarted"), metricQuery("CallsEnded")],
+        right: [metricQuery("Fallbacks"), metricQuery("UnroutedCalls")],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: "Lambda errors and throttles",
+        left: [
+          this.vcaFunction.metricErrors({ label: "VCA errors" }),
+          this.vssFunction.metricErrors({ label: "VSS errors" }),
+          this.vcaFunction.metricThrottles({ label: "VCA throttles" }),
+          this.vssFunction.metricThrottles({ label: "VSS throttles" }),
+        ],
+        width: 12,
+      }),
+      new AlarmStatusWidget({ title: "Alarms", alarms, width: 24 }),
+    );
+  }
+}
