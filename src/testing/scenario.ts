@@ -1,0 +1,208 @@
+/**
+ * Scenario files: scripted calls through a flow, kept next to the flows (`flows/tests/*.test.yaml`) and run by
+ * `ivr test` and by `npm test`. The format is documented in docs/testing.md; its JSON Schema is
+ * schema/scenario.schema.json (editors complete it through the yaml-language-server modeline).
+ *
+ * Loading happens in the CLI and in tests only, so parsing YAML and compiling the schema here costs nothing on
+ * the Lambda path.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import scenarioSchema from "../../schema/scenario.schema.json" with { type: "json" };
+import type { Diagnostic } from "../language/diagnostics.js";
+import { parseFlowYaml } from "../language/parse.js";
+import { pointerToPath } from "../language/schema.js";
+
+/** Text the caller must (or must not) hear: a substring, or a regular expression written /like this/i. */
+export type TextMatcher = { text: string } | { regex: RegExp };
+
+export interface Expectation {
+  hears?: TextMatcher[];
+  notHears?: TextMatcher[];
+  plays?: string;
+  action?: "capture" | "transfer" | "hangup";
+  transferTo?: string;
+  recorded?: boolean;
+  state?: string;
+  vars?: Record<string, string | null>;
+  ended?: boolean;
+}
+
+export type Step =
+  | { kind: "press"; digits: string; line: number }
+  | { kind: "silence"; line: number }
+  | { kind: "hangup"; line: number }
+  | { kind: "expect"; expect: Expectation; line: number };
+
+export interface SummaryExpectation {
+  status: string;
+  finalState?: string;
+  path?: string[];
+  vars?: Record<string, string | null>;
+}
+
+export interface Scenario {
+  file: string;
+  line: number;
+  flow: string;
+  name: string;
+  caller: string;
+  called?: string;
+  direction?: "inbound" | "outbound";
+  at?: Date;
+  steps: Step[];
+  /** send a VSS at the end (also sent by a `hangup` step) and check what was stored */
+  summary?: SummaryExpectation;
+}
+
+export interface ScenarioFile {
+  file: string;
+  flow: string;
+  scenarios: Scenario[];
+  diagnostics: Diagnostic[];
+}
+
+/** A number in a range no subscriber holds, for scenarios that do not care who calls. */
+export const DEFAULT_SCENARIO_CALLER = "+6590000001";
+
+interface RawScenario {
+  name: string;
+  caller?: string;
+  called?: string;
+  direction?: "inbound" | "outbound";
+  at?: string;
+  steps: unknown[];
+  summary?: boolean | { status?: string; finalState?: string; path?: string[]; vars?: Record<string, string | null> };
+}
+
+interface RawFile {
+  flow: string;
+  defaults?: { caller?: string; called?: string; at?: string };
+  scenarios: RawScenario[];
+}
+
+let validateRaw: ReturnType<Ajv["compile"]> | undefined;
+
+export function loadScenarioFile(file: string): ScenarioFile {
+  return parseScenarioFile(readFileSync(file, "utf8"), file);
+}
+
+export function parseScenarioFile(text: string, file: string): ScenarioFile {
+  const parsed = parseFlowYaml(text, file);
+  const empty = { file, flow: "", scenarios: [] };
+  if (parsed.diagnostics.some((d) => d.severity === "error")) return { ...empty, diagnostics: parsed.diagnostics };
+
+  validateRaw ??= new Ajv({ allErrors: true, strict: false }).compile(scenarioSchema);
+  if (!validateRaw(parsed.data)) {
+    const diagnostics = schemaDiagnostics(validateRaw.errors ?? [], (path) => parsed.locator.place(path), file);
+    return { ...empty, diagnostics };
+  }
+  const raw = parsed.data as RawFile;
+  const diagnostics: Diagnostic[] = [];
+  const scenarios = raw.scenarios.map((s, i) => {
+    const at = s.at ?? raw.defaults?.at;
+    const when = at === undefined ? undefined : new Date(at);
+    if (when && Number.isNaN(when.getTime())) {
+      const place = parsed.locator.place(s.at === undefined ? ["defaults", "at"] : ["scenarios", i, "at"]);
+      diagnostics.push({ file, ...place, severity: "error", rule: "scenario", message: `'${at}' is not a date-time` });
+    }
+    const steps = s.steps.map((step, j) => toStep(step, parsed.locator.place(["scenarios", i, "steps", j]).line));
+    for (const [j, step] of steps.entries()) {
+      if (step.kind !== "expect") continue;
+      for (const m of [...(step.expect.hears ?? []), ...(step.expect.notHears ?? [])]) {
+        if ("text" in m && m.text.startsWith("/") && invalidRegex(m.text)) {
+          const place = parsed.locator.place(["scenarios", i, "steps", j]);
+          diagnostics.push({ file, ...place, severity: "error", rule: "scenario", message: invalidRegex(m.text)! });
+        }
+      }
+    }
+    return {
+      file,
+      line: parsed.locator.place(["scenarios", i]).line,
+      flow: raw.flow,
+      name: s.name,
+      caller: s.caller ?? raw.defaults?.caller ?? DEFAULT_SCENARIO_CALLER,
+      ...((s.called ?? raw.defaults?.called) !== undefined && { called: s.called ?? raw.defaults?.called }),
+      ...(s.direction !== undefined && { direction: s.direction }),
+      ...(when !== undefined && { at: when }),
+      steps,
+      ...(s.summary !== undefined && s.summary !== false && { summary: toSummary(s.summary) }),
+    } satisfies Scenario;
+  });
+  return { file, flow: raw.flow, scenarios, diagnostics };
+}
+
+function toStep(step: unknown, line: number): Step {
+  if (step === "silence") return { kind: "silence", line };
+  if (step === "hangup") return { kind: "hangup", line };
+  const s = step as Record<string, unknown>;
+  if (typeof s.press === "string") return { kind: "press", digits: s.press, line };
+  const expect: Expectation = { ...(s as Expectation) };
+  if (s.hears !== undefined) expect.hears = toMatchers(s.hears as string | string[]);
+  if (s.notHears !== undefined) expect.notHears = toMatchers(s.notHears as string | string[]);
+  return { kind: "expect", expect, line };
+}
+
+function toSummary(summary: true | { status?: string }): SummaryExpectation {
+  return summary === true ? { status: "COMPLETED" } : { status: "COMPLETED", ...summary };
+}
+
+const REGEX_LITERAL = /^\/(.+)\/([dgimsuy]*)$/s;
+
+function toMatchers(value: string | string[]): TextMatcher[] {
+  return (Array.isArray(value) ? value : [value]).map((text) => {
+    const m = REGEX_LITERAL.exec(text);
+    if (!m || invalidRegex(text)) return { text };
+    return { regex: new RegExp(m[1]!, m[2]) };
+  });
+}
+
+function invalidRegex(text: string): string | undefined {
+  const m = REGEX_LITERAL.exec(text);
+  if (!m) return undefined;
+  try {
+    new RegExp(m[1]!, m[2]);
+    return undefined;
+  } catch (err) {
+    return `invalid regular expression ${text}: ${(err as Error).message}`;
+  }
+}
+
+/** One message per offending place; a step that fits none of its forms gets a single readable message. */
+function schemaDiagnostics(
+  errors: ErrorObject[],
+  place: (path: (string | number)[]) => { line: number; col: number },
+  file: string,
+): Diagnostic[] {
+  const out = new Map<string, Diagnostic>();
+  for (const err of errors) {
+    const path = pointerToPath(err.instancePath);
+    const stepAt = path.indexOf("steps");
+    const isStep = stepAt >= 0 && path.length >= stepAt + 2;
+    const where = isStep ? path.slice(0, stepAt + 2) : path;
+    const key = where.join("/");
+    if (out.has(key) && isStep) continue;
+    const message = isStep
+      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended)'
+      : describeError(err);
+    out.set(key + (isStep ? "" : `#${out.size}`), {
+      file,
+      ...place(where),
+      severity: "error",
+      rule: "scenario",
+      message,
+    });
+  }
+  return [...out.values()];
+}
+
+function describeError(err: ErrorObject): string {
+  const at = err.instancePath === "" ? "the file" : err.instancePath.slice(1).replaceAll("/", ".");
+  if (err.keyword === "additionalProperties") {
+    return `${at}: unknown key '${(err.params as { additionalProperty: string }).additionalProperty}'`;
+  }
+  if (err.keyword === "required") {
+    return `${at}: '${(err.params as { missingProperty: string }).missingProperty}' is required`;
+  }
+  return `${at} ${err.message ?? "is not valid"}`;
+}
