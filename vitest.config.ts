@@ -7,6 +7,11 @@ export default defineConfig({
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    env: { POWERTOOLS_DEV: "true", LOG_LEVEL: "SILENT", AWS_REGION: "ap-southeast-1" },
+    env: {
+      POWERTOOLS_DEV: "true",
+      LOG_LEVEL: "SILENT",
+      AWS_REGION: "ap-southeast-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
   },
 });

@@ -13,7 +13,7 @@ import type { WebhookAuthenticator } from "./auth.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
 import { toVcaEvent } from "./vca-event.js";
-import { handleVcaEvent } from "./vca-service.js";
+import { handleVcaEvent, type StepObserver } from "./vca-service.js";
 import { handleVssEvent } from "./vss-service.js";
 
 export interface WebhookDeps {
@@ -29,6 +29,8 @@ export interface WebhookDeps {
   sessionTtlSeconds?: number;
   /** default 90 days */
   summaryTtlSeconds?: number;
+  /** see VcaDeps.onStep */
+  onStep?: StepObserver;
 }
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;

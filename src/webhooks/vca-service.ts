@@ -34,7 +34,11 @@ export interface VcaDeps {
   metrics: Metrics;
   now: () => Date;
   sessionTtlSeconds?: number;
+  /** told of every committed transition (once per event, never for duplicates): flow coverage in `ivr test` */
+  onStep?: StepObserver;
 }
+
+export type StepObserver = (step: StepResult) => void;
 
 export type VcaOutcome =
   /** a new session was created */
@@ -287,6 +291,7 @@ function stale(deps: VcaDeps, event: VcaEvent, record: SessionRecord, why: strin
 }
 
 function recordVisits(deps: VcaDeps, step: StepResult): void {
+  deps.onStep?.(step);
   countMetric(deps.metrics, MetricName.StateVisits, step.session.flow, step.visited.length);
   if (step.visited.length > 0) {
     deps.logger.debug("State visits", { flow: step.session.flow, visited: step.visited });
@@ -309,6 +314,7 @@ export interface OutboundDeps {
   flows: FlowRegistry;
   metrics?: Metrics;
   sessionTtlSeconds?: number;
+  onStep?: StepObserver;
 }
 
 /**
@@ -349,5 +355,6 @@ export async function prepareOutboundSession(
   const outcome = await deps.sessions.create(record, input.now);
   if (!outcome.ok) throw new Error(`session ${input.sessionId} already exists`);
   if (deps.metrics) countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
+  deps.onStep?.(step);
   return step.actions;
 }
