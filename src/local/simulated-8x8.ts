@@ -153,3 +153,25 @@ export function describeAction(action: CallflowAction): string {
       return "[hangs up]";
   }
 }
+
+/**
+ * What 8x8 reports for the keys a caller presses during a sayAndCapture: with completeOnHash, input ends at the
+ * first `#` (reported with it, as 8x8 may); keys past maxDigits are not captured; fewer than minDigits is a failed
+ * capture, reported as null (no input).
+ */
+export function simulateCapture(
+  params: { minDigits?: number; maxDigits?: number; completeOnHash?: boolean },
+  keys: string,
+): string | null {
+  const hash = params.completeOnHash === false ? -1 : keys.indexOf("#");
+  let digits = hash >= 0 ? keys.slice(0, hash) : keys;
+  let terminated = hash >= 0;
+  const max = params.maxDigits ?? 25;
+  if (digits.length > max) {
+    digits = digits.slice(0, max); // input ended at maxDigits; later keys go nowhere
+    terminated = false;
+  }
+  if (digits === "" && terminated) return "#"; // a lone `#`: a menu may offer it as an option
+  if (digits.length < (params.minDigits ?? 1)) return null;
+  return terminated ? `${digits}#` : digits;
+}

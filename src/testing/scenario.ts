@@ -1,5 +1,5 @@
 /**
- * Scenario files: scripted calls through a flow, kept next to the flows (`flows/tests/*.test.yaml`) and run by
+ * Scenario files: scripted calls through a flow, kept next to the flows (`flows/<flow>.test.yaml`) and run by
  * `ivr test` and by `npm test`. The format is documented in docs/testing.md; its JSON Schema is
  * schema/scenario.schema.json (editors complete it through the yaml-language-server modeline).
  *
@@ -9,9 +9,11 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import scenarioSchema from "../../schema/scenario.schema.json" with { type: "json" };
+import type { CompiledMachine } from "../engine/machine.js";
 import type { Diagnostic } from "../language/diagnostics.js";
 import { parseFlowYaml } from "../language/parse.js";
 import { pointerToPath } from "../language/schema.js";
+import { didYouMeanHint } from "../language/suggest.js";
 
 /** Text the caller must (or must not) hear: a substring, or a regular expression written /like this/i. */
 export type TextMatcher = { text: string } | { regex: RegExp };
@@ -83,11 +85,12 @@ interface RawFile {
 
 let validateRaw: ReturnType<Ajv["compile"]> | undefined;
 
-export function loadScenarioFile(file: string): ScenarioFile {
-  return parseScenarioFile(readFileSync(file, "utf8"), file);
+/** Reads and checks a scenario file; with `machines`, the flow and every state it names must exist. */
+export function loadScenarioFile(file: string, machines?: readonly CompiledMachine[]): ScenarioFile {
+  return parseScenarioFile(readFileSync(file, "utf8"), file, machines);
 }
 
-export function parseScenarioFile(text: string, file: string): ScenarioFile {
+export function parseScenarioFile(text: string, file: string, machines?: readonly CompiledMachine[]): ScenarioFile {
   const parsed = parseFlowYaml(text, file);
   const empty = { file, flow: "", scenarios: [] };
   if (parsed.diagnostics.some((d) => d.severity === "error")) return { ...empty, diagnostics: parsed.diagnostics };
@@ -129,7 +132,56 @@ export function parseScenarioFile(text: string, file: string): ScenarioFile {
       ...(s.summary !== undefined && s.summary !== false && { summary: toSummary(s.summary) }),
     } satisfies Scenario;
   });
+  if (machines) diagnostics.push(...referenceDiagnostics(raw, machines, (path) => parsed.locator.place(path), file));
   return { file, flow: raw.flow, scenarios, diagnostics };
+}
+
+/** A scenario that names a flow or state that does not exist would only fail at run time, and less clearly. */
+function referenceDiagnostics(
+  raw: RawFile,
+  machines: readonly CompiledMachine[],
+  place: (path: (string | number)[]) => { line: number; col: number },
+  file: string,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const unknown = (path: (string | number)[], what: string, name: string, known: string[]) => {
+    const hint = didYouMeanHint(name, known);
+    out.push({
+      file,
+      ...place(path),
+      severity: "error",
+      rule: "scenario-reference",
+      message: `unknown ${what} '${name}'`,
+      ...(hint !== undefined && { hint }),
+    });
+  };
+  const machine = machines.find((m) => m.flow === raw.flow);
+  if (!machine) {
+    unknown(
+      ["flow"],
+      "flow",
+      raw.flow,
+      machines.map((m) => m.flow),
+    );
+    return out;
+  }
+  const states = Object.keys(machine.states);
+  const checkState = (path: (string | number)[], name: string) => {
+    if (!Object.hasOwn(machine.states, name)) unknown(path, "state", name, states);
+  };
+  for (const [i, s] of raw.scenarios.entries()) {
+    for (const [j, step] of s.steps.entries()) {
+      const state = (step as { state?: unknown } | null)?.state;
+      if (typeof state === "string") checkState(["scenarios", i, "steps", j, "state"], state);
+    }
+    if (typeof s.summary === "object") {
+      if (s.summary.finalState !== undefined)
+        checkState(["scenarios", i, "summary", "finalState"], s.summary.finalState);
+      for (const [k, name] of (s.summary.path ?? []).entries())
+        checkState(["scenarios", i, "summary", "path", k], name);
+    }
+  }
+  return out;
 }
 
 function toStep(step: unknown, line: number): Step {

@@ -1,0 +1,237 @@
+/**
+ * Calls placed in tests: the real VCA and VSS handlers (validation, DynamoDB stores, exactly-once writes) driven
+ * the way 8x8 drives them, with no HTTP server in between. `ivr test`, the vitest scenario suite and users'
+ * own TypeScript replays all go through here:
+ *
+ *   const call = await dial("acme-support");
+ *   await call.press("1");
+ *   expect(call.heard()).toMatch(/account number/);
+ */
+import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import type { CompiledMachine } from "../engine/machine.js";
+import type { StepResult } from "../engine/session.js";
+import { syntheticEvent } from "../local/apigw-adapter.js";
+import type { LocalDynamo } from "../local/local-dynamo.js";
+import { createLocalObservability } from "../local/observability.js";
+import {
+  actionCompletedEvent,
+  callReceivedEvent,
+  captureOf,
+  lastActionName,
+  newSimulatedCall,
+  PLACEHOLDER_NUMBER,
+  type SimulatedCall,
+  sessionSummaryEvent,
+  simulateCapture,
+} from "../local/simulated-8x8.js";
+import type { SessionRecord, SummaryRecord } from "../store/ports.js";
+import { FlowRegistry } from "../webhooks/flow-registry.js";
+import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
+import { DEFAULT_SESSION_TTL_SECONDS, prepareOutboundSession } from "../webhooks/vca-service.js";
+import { endingOf, spokenLines } from "./expectations.js";
+
+/** A number in a range no subscriber holds, for calls that do not care who calls. */
+export const DEFAULT_TEST_CALLER = "+6590000001";
+
+export interface DialOptions {
+  /** who places the call (inbound: the caller; outbound: our number, default the flow's first number) */
+  caller?: string;
+  /** the number dialled (inbound: default the flow's first number; outbound: the person called) */
+  called?: string;
+  /** outbound calls are placed as `ivr dial` places them; flows without numbers are outbound by default */
+  direction?: "inbound" | "outbound";
+  /** freeze the handlers' clock at this instant (for `hours` states) */
+  at?: Date;
+}
+
+/** One answer of ours and the keys that led to it. */
+export interface Turn {
+  /** what 8x8 reported for the event this answers: digits, null (no input), or undefined for the first answer */
+  dtmf?: string | null;
+  answer: VcaAnswer;
+}
+
+export class CallError extends Error {
+  override name = "CallError";
+}
+
+/** What a call needs from its surroundings: the stores, the machines, and who wants to hear about transitions. */
+export interface CallSurroundings {
+  dynamo: LocalDynamo;
+  machines: readonly CompiledMachine[];
+  onStep?: (step: StepResult) => void;
+}
+
+export class TestCall {
+  readonly turns: Turn[] = [];
+  private summaryRecord: SummaryRecord | undefined;
+  private hungUp = false;
+
+  private constructor(
+    readonly flow: CompiledMachine,
+    private readonly sim: SimulatedCall,
+    private readonly vca: ProxyHandler,
+    private readonly vss: ProxyHandler,
+    private readonly env: CallSurroundings,
+    private readonly clock: () => Date,
+    private readonly startedAt: Date,
+  ) {}
+
+  static async place(env: CallSurroundings, flowId: string, options: DialOptions = {}): Promise<TestCall> {
+    const machine = env.machines.find((m) => m.flow === flowId);
+    if (!machine) {
+      const known = env.machines.map((m) => m.flow).join(", ") || "none";
+      throw new CallError(`no flow "${flowId}" (flows: ${known})`);
+    }
+    const outbound = (options.direction ?? (machine.numbers.length > 0 ? "inbound" : "outbound")) === "outbound";
+    const ours = machine.numbers[0] ?? PLACEHOLDER_NUMBER;
+    const caller = options.caller ?? (outbound ? ours : DEFAULT_TEST_CALLER);
+    const called = options.called ?? (outbound ? DEFAULT_TEST_CALLER : ours);
+    const frozen = options.at;
+    const clock = () => (frozen ? new Date(frozen) : new Date());
+    // DynamoDB Local deletes expired items by the real clock, not the frozen one: a call frozen in the past
+    // keeps its session for as long as one placed now would.
+    const lag = frozen ? Math.max(0, Math.ceil((Date.now() - frozen.getTime()) / 1000)) : 0;
+    const sessionTtlSeconds = DEFAULT_SESSION_TTL_SECONDS + lag;
+
+    // The number dialled reaches this flow whatever the flows say (`numbers` is not part of a version).
+    const routed = outbound ? machine : { ...machine, numbers: [...new Set([...machine.numbers, called])] };
+    const others = env.machines.filter((m) => m.flow !== machine.flow && !m.numbers.includes(called));
+    const flows = new FlowRegistry([routed, ...others], env.dynamo.flowVersions);
+    const { logger, metrics } = createLocalObservability();
+    const deps = {
+      sessions: env.dynamo.sessions,
+      summaries: env.dynamo.summaries,
+      flows,
+      logger,
+      metrics,
+      now: clock,
+      sessionTtlSeconds,
+      ...(env.onStep && { onStep: env.onStep }),
+    };
+    const sim = newSimulatedCall({ caller, called, direction: outbound ? "OUTBOUND" : "INBOUND" });
+    const call = new TestCall(machine, sim, createVcaHandler(deps), createVssHandler(deps), env, clock, clock());
+    if (outbound) {
+      // As `ivr dial` does: the session is stored under 8x8's sessionId before the phone rings, and the first
+      // actions travel in the Send Callflow request (after its makeCall), not in a VCA answer.
+      const callflow = await prepareOutboundSession(
+        { sessions: env.dynamo.sessions, flows, sessionTtlSeconds, ...(env.onStep && { onStep: env.onStep }) },
+        { flow: machine.flow, sessionId: sim.sessionId, caller, called, now: clock() },
+      );
+      call.turns.push({ answer: { clientActionId: "", callflow } });
+    } else {
+      await call.send(callReceivedEvent(sim, clock()), undefined);
+    }
+    return call;
+  }
+
+  get sessionId(): string {
+    return this.sim.sessionId;
+  }
+
+  /** The latest answer. */
+  get answer(): VcaAnswer {
+    return (this.turns.at(-1) as Turn).answer;
+  }
+
+  get callflow(): CallflowAction[] {
+    return this.answer.callflow;
+  }
+
+  /** What the caller heard in the latest answer, one line per prompt or message. */
+  heard(): string {
+    return spokenLines(this.callflow).join("\n");
+  }
+
+  /** Everything heard since the call started. */
+  transcript(): string {
+    return this.turns.flatMap((t) => spokenLines(t.answer.callflow)).join("\n");
+  }
+
+  /** How the latest answer leaves the call: waiting for keys, transferred, hung up. */
+  get action(): "capture" | "transfer" | "hangup" | "none" {
+    return endingOf(this.callflow);
+  }
+
+  /** The number the call was transferred to, if it was. */
+  get transferTo(): string | undefined {
+    for (const a of this.callflow) if (a.action === "makeCall") return a.params.destination;
+    return undefined;
+  }
+
+  /** Our part of the call is over: we hung up or transferred, or the caller hung up. */
+  get ended(): boolean {
+    return this.hungUp || this.action === "hangup" || this.action === "transfer";
+  }
+
+  /** The caller presses keys in answer to the current prompt; 8x8 reports what its capture settings keep. */
+  async press(keys: string): Promise<VcaAnswer> {
+    const capture = this.waitingCapture("press");
+    return this.completeCapture(simulateCapture(capture.params, keys));
+  }
+
+  /** The caller says nothing until the prompt times out (8x8 reports dtmf null). */
+  async silence(): Promise<VcaAnswer> {
+    this.waitingCapture("stay silent");
+    return this.completeCapture(null);
+  }
+
+  /** The session as stored now (undefined when absent or expired). */
+  async session(): Promise<SessionRecord | undefined> {
+    return this.env.dynamo.sessions.get(this.sim.sessionId, this.clock());
+  }
+
+  async state(): Promise<string | undefined> {
+    return (await this.session())?.session.state;
+  }
+
+  async vars(): Promise<Record<string, string>> {
+    return (await this.session())?.session.vars ?? {};
+  }
+
+  /**
+   * The call is over (the caller hangs up now if we have not ended it): 8x8 sends the Voice Session Summary,
+   * and the stored summary is returned.
+   */
+  async hangup(sessionStatus = "COMPLETED"): Promise<SummaryRecord> {
+    if (this.summaryRecord) return this.summaryRecord;
+    this.hungUp = true;
+    const body = sessionSummaryEvent(
+      this.sim,
+      this.startedAt,
+      this.clock(),
+      lastActionName(this.callflow),
+      sessionStatus,
+    );
+    const result = await this.vss(syntheticEvent("POST", "/vss", JSON.stringify(body)));
+    if (result.statusCode !== 200)
+      throw new CallError(`the VSS handler answered HTTP ${result.statusCode}: ${result.body}`);
+    const stored = await this.env.dynamo.summaries.get(this.sim.sessionId);
+    if (!stored) throw new CallError("the VSS handler answered 200 but stored no summary");
+    this.summaryRecord = stored;
+    return stored;
+  }
+
+  private waitingCapture(what: string) {
+    if (this.ended) throw new CallError(`cannot ${what}: the call has ended (${this.action})`);
+    const capture = captureOf(this.callflow);
+    if (!capture) throw new CallError(`cannot ${what}: the latest answer does not wait for keys`);
+    return capture;
+  }
+
+  private async completeCapture(dtmf: string | null): Promise<VcaAnswer> {
+    const event = actionCompletedEvent(this.sim, this.clock(), this.answer.clientActionId, dtmf);
+    // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
+    if (this.answer.clientActionId === "") delete (event.payload as Record<string, unknown>).clientActionId;
+    return this.send(event, dtmf);
+  }
+
+  private async send(body: unknown, dtmf: string | null | undefined): Promise<VcaAnswer> {
+    const result = await this.vca(syntheticEvent("POST", "/vca", JSON.stringify(body)));
+    if (result.statusCode !== 200)
+      throw new CallError(`the VCA handler answered HTTP ${result.statusCode}: ${result.body}`);
+    const answer = JSON.parse(result.body) as VcaAnswer;
+    this.turns.push(dtmf === undefined ? { answer } : { dtmf, answer });
+    return answer;
+  }
+}
