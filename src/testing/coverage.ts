@@ -6,9 +6,11 @@
  * Global keys are active in every menu and ask, so a key counts once for the whole flow (`* --key:0--> operator`)
  * rather than once per capture state: otherwise 100% coverage would need every key pressed in every menu.
  */
+
+import { IMPLICIT_HANGUP as ENGINE_HANGUP } from "../engine/engine.js";
 import type { CompiledMachine, KeyTarget } from "../engine/machine.js";
 import type { StepResult } from "../engine/session.js";
-import { machineEdges } from "../language/graph.js";
+import { IMPLICIT_HANGUP as GRAPH_HANGUP, machineEdges } from "../language/graph.js";
 
 export type Edge = StepResult["edges"][number];
 
@@ -39,8 +41,10 @@ export function possibleEdges(machine: CompiledMachine): Edge[] {
   return [...edges.values()];
 }
 
-/** Maps a taken edge onto the identity `possibleEdges` uses (global keys are flow-wide). */
+/** Maps a taken edge onto the identity `possibleEdges` uses (global keys are flow-wide; the engine's implicit
+ * hangup is drawn as the graph draws it). */
 export function normaliseEdge(machine: CompiledMachine, edge: Edge): Edge {
+  if (edge.to === ENGINE_HANGUP) return { ...edge, to: GRAPH_HANGUP };
   if (!edge.on.startsWith("key:")) return edge;
   const target = machine.keys[edge.on.slice(4)];
   if (!target) return edge; // a menu option spelled like a key label cannot happen; keep it visible if it does

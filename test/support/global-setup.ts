@@ -20,6 +20,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // vitest's `env` reaches the workers, not this process: the AWS SDK's Node 20 notice would clutter every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let starting: Promise<DynamoDbLocal> | undefined;
   const start = () => {
     starting ??= (async () => {
