@@ -7,8 +7,11 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 
-/** API Gateway's payload limit is 10 MB; ours is far tighter because an 8x8 webhook body is about 1 KB. The
- * deployed API enforces the same limit in the handler, so a local 413 means a deployed 413 too. */
+/**
+ * The webhooks' own limit, MAX_WEBHOOK_BODY_BYTES in webhooks/http-handlers.ts (API Gateway's is 10 MB), so a local
+ * 413 means a deployed 413 too. Repeated rather than imported: this module loads before the generated validators
+ * that http-handlers needs exist (`ivr replay` on a fresh clone); a test keeps the two equal.
+ */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 export class BodyTooLargeError extends Error {
@@ -18,19 +21,55 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Read the whole body, refusing (without buffering more) once it passes `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+/**
+ * Read the whole body. Past `limit` bytes (or a larger Content-Length) it stops reading and rejects with
+ * BodyTooLargeError, leaving the request paused but the socket open, so the caller can still answer 413 (and close
+ * the connection: see `closeConnection`). Nothing past the limit is buffered.
+ */
+export function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buf.length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
+  // Listeners rather than `for await`: leaving that loop early destroys the request, and with it the socket the
+  // 413 should go out on.
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      size += buf.length;
+      if (size > limit) {
+        stop();
+        req.pause();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(buf);
+    };
+    const onEnd = () => {
+      stop();
+      resolveBody(Buffer.concat(chunks).toString("utf8"));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    const onClose = () => onError(new Error("the request was closed before its body was complete"));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+  });
+}
+
+/** A result that also closes the connection once sent: for a request whose body was left unread. */
+export function closeConnection(result: APIGatewayProxyResult): APIGatewayProxyResult {
+  return { ...result, headers: { ...result.headers, connection: "close" } };
 }
 
 export interface ToEventOptions {

@@ -11,11 +11,11 @@ import type { CompiledMachine } from "../engine/machine.js";
 
 import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
-import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
+import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
 import { prepareOutboundSession } from "../webhooks/vca-service.js";
 import {
   BodyTooLargeError,
-  DEFAULT_MAX_BODY_BYTES,
+  closeConnection,
   gatewayError,
   readBody,
   toApiGatewayEvent,
@@ -39,6 +39,7 @@ export interface LocalServerOptions {
   /** watch flowsDir and reload on change (default true) */
   watch?: boolean;
   reloadDebounceMs?: number;
+  /** bodies over this many bytes get 413 (default: the webhooks' limit, MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
   /** the handlers' clock (default the real one) */
   now?: () => Date;
@@ -62,7 +63,7 @@ type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const flowsDir = resolve(options.flowsDir ?? "flows");
   const print = options.print ?? ((text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`));
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
 
   // Compile before starting anything slow: a flows/ path typo should fail in milliseconds, not after the JVM.
   const initial = compileFlowsDir(flowsDir);
@@ -97,6 +98,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       logger,
       metrics,
       now: options.now ?? (() => new Date()),
+      maxBodyBytes,
     };
     const routes: Record<string, Handler> = {
       "POST /vca": createVcaHandler(deps),
@@ -146,13 +148,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       return reloading;
     };
 
+    // The handlers' own 413, sent before they run: the rest of an oversized body is never read, so the
+    // connection is closed after the answer (a huge POST costs at most `maxBodyBytes` of memory).
+    const tooLarge = closeConnection(bodyTooLarge(maxBodyBytes));
+
     // What `ivr dial` does before 8x8 places an outbound call, minus 8x8: store the session under a new
     // sessionId and return the actions that would follow makeCall. `ivr call` uses it for outbound-only flows.
     const dial = async (req: IncomingMessage): Promise<APIGatewayProxyResult> => {
       let request: { flow?: unknown; to?: unknown; from?: unknown };
       try {
         request = JSON.parse(await readBody(req, maxBodyBytes)) as typeof request;
-      } catch {
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) return tooLarge;
         return gatewayError(400, "expected a JSON body { flow, to, from? }");
       }
       const machine = typeof request.flow === "string" ? registry.current(request.flow) : undefined;
@@ -197,7 +204,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       try {
         body = await readBody(req, maxBodyBytes);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) return writeApiGatewayResult(res, gatewayError(413, "Request Too Large"));
+        if (err instanceof BodyTooLargeError) return writeApiGatewayResult(res, tooLarge);
         throw err;
       }
       const event = toApiGatewayEvent(req, body, { resource: path });

@@ -1,7 +1,7 @@
 /**
- * HTTP <-> domain: API Gateway REST proxy events in, proxy results out. Authentication (403), JSON and schema
- * checks (400 with a reason; nothing is written), then the domain call (200). The Lambdas and the local server
- * build their handlers here with their own dependencies.
+ * HTTP <-> domain: API Gateway REST proxy events in, proxy results out. Body size (413), authentication (403), JSON
+ * and schema checks (400 with a reason; nothing is written), then the domain call (200). The Lambdas and the local
+ * server build their handlers here with their own dependencies.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { VcaAnswer } from "../engine/callflow.js";
@@ -31,7 +31,15 @@ export interface WebhookDeps {
   summaryTtlSeconds?: number;
   /** see VcaDeps.onStep */
   onStep?: StepObserver;
+  /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
+  maxBodyBytes?: number;
 }
+
+/**
+ * The largest webhook body accepted. 8x8's VCA and VSS bodies are a few KB, while API Gateway passes up to 10 MB;
+ * parsing and validating megabytes would only burn the time a caller is waiting through.
+ */
+export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -55,17 +63,42 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+/** The answer to a body over the limit; the local server sends the same one when it stops reading a request. */
+export function bodyTooLarge(limit = MAX_WEBHOOK_BODY_BYTES): APIGatewayProxyResult {
+  return respond(413, { error: `body is larger than ${limit} bytes` });
+}
+
+/** The body's size in bytes as sent, measured without decoding or copying it. */
+function bodyBytes(event: APIGatewayProxyEvent): number {
+  const body = event.body;
+  if (body === null || body === undefined) return 0;
+  if (!event.isBase64Encoded) return Buffer.byteLength(body, "utf8");
+  const padding = body.endsWith("==") ? 2 : body.endsWith("=") ? 1 : 0;
+  return Math.floor((body.length * 3) / 4) - padding;
+}
+
 function bodyText(event: APIGatewayProxyEvent): string | null {
   if (event.body === null || event.body === undefined) return null;
   return event.isBase64Encoded ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
 }
 
-/** Authentication and parsing shared by both webhooks: a parsed body, or the error answer to send. */
+/**
+ * Size, authentication and parsing shared by both webhooks: a parsed body, or the error answer to send. The size
+ * comes first, as it does on the local server (which refuses while reading, before any handler runs).
+ */
 async function admit(
   deps: WebhookDeps,
   event: APIGatewayProxyEvent,
   kind: "VCA" | "VSS",
 ): Promise<{ body: unknown } | { reject: APIGatewayProxyResult }> {
+  const limit = deps.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
+  const size = bodyBytes(event);
+  if (size > limit) {
+    deps.logger.warn(`${kind} webhook refused: body of ${size} bytes is over the ${limit} byte limit`, {
+      sourceIp: event.requestContext?.identity?.sourceIp,
+    });
+    return { reject: bodyTooLarge(limit) };
+  }
   if (deps.auth && !(await deps.auth.isAuthorised(event.headers))) {
     deps.logger.warn(`${kind} webhook refused: missing or wrong auth header`, {
       sourceIp: event.requestContext?.identity?.sourceIp,

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BodyTooLargeError,
+  closeConnection,
   gatewayError,
   readBody,
   toApiGatewayEvent,
@@ -22,7 +23,12 @@ async function serve(handle: (req: IncomingMessage) => Promise<APIGatewayProxyRe
     handle(req).then(
       (result) => writeApiGatewayResult(res, result),
       (err: unknown) =>
-        writeApiGatewayResult(res, gatewayError(err instanceof BodyTooLargeError ? 413 : 500, String(err))),
+        writeApiGatewayResult(
+          res,
+          err instanceof BodyTooLargeError
+            ? closeConnection(gatewayError(413, String(err)))
+            : gatewayError(500, String(err)),
+        ),
     );
   });
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
@@ -134,6 +140,31 @@ describe("readBody", () => {
     });
     const res = await fetch(`${url}/vca`, { method: "POST", body: chunks, duplex: "half" } as RequestInit);
     expect(res.status).toBe(413);
+  });
+
+  it("stops reading a body that keeps coming, and the 413 still reaches the client", async () => {
+    let readAtRefusal = -1;
+    const url = await serve(async (req) => {
+      try {
+        return { statusCode: 200, body: await readBody(req, 1024) };
+      } catch (err) {
+        readAtRefusal = req.socket.bytesRead;
+        throw err;
+      }
+    });
+    let sent = 0;
+    const endless = new ReadableStream({
+      async pull(controller) {
+        sent += 16 * 1024;
+        controller.enqueue(new Uint8Array(16 * 1024).fill(0x7a));
+        await new Promise((r) => setTimeout(r, 1));
+      },
+    });
+    const res = await fetch(`${url}/vca`, { method: "POST", body: endless, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(readAtRefusal).toBeGreaterThan(1024);
+    expect(readAtRefusal).toBeLessThan(64 * 1024); // refused within the first chunks, not after buffering more
+    expect(sent).toBeLessThan(8 * 1024 * 1024);
   });
 
   it("accepts a body at the limit, as UTF-8", async () => {

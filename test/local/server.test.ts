@@ -3,9 +3,11 @@
  * flows compiled from a temporary flows directory that the tests edit to exercise hot reload.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_MAX_BODY_BYTES } from "../../src/local/apigw-adapter.js";
 import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { placeCall } from "../../src/local/phone.js";
 import type { LocalServer } from "../../src/local/server.js";
@@ -14,6 +16,8 @@ import { DynamoSummaryStore } from "../../src/store/dynamodb-summary-store.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 
 const NUMBER = "+6531110000";
+/** The webhooks' body limit (64 KB); the local server reads requests with the same one. */
+const LIMIT = 64 * 1024;
 
 function flowYaml(greeting: string): string {
   return `# yaml-language-server: $schema=../schema/flow.schema.json
@@ -100,6 +104,58 @@ describe("local server", () => {
     expect((await fetch(`${server.url}/vca`)).status).toBe(405);
     const big = await fetch(`${server.url}/vca`, { method: "POST", body: "x".repeat(70 * 1024) });
     expect(big.status).toBe(413);
+  });
+
+  it("answers an oversized body with the handlers' own 413, on every POST route", async () => {
+    for (const path of ["/vca", "/vss", "/local/dial"]) {
+      const res = await fetch(`${server.url}${path}`, { method: "POST", body: "x".repeat(LIMIT + 1) });
+      expect(res.status).toBe(413);
+      expect(res.headers.get("connection")).toBe("close");
+      expect(await res.json()).toEqual({ error: `body is larger than ${LIMIT} bytes` });
+    }
+    // exactly at the limit, the body reaches the handler (which finds it is not an 8x8 event)
+    const atLimit = await fetch(`${server.url}/vca`, { method: "POST", body: "x".repeat(LIMIT) });
+    expect(atLimit.status).toBe(400);
+  });
+
+  it("reads bodies with the webhooks' own limit", async () => {
+    // imported here, not at the top: the handler modules need the validators that beforeAll generates
+    const { MAX_WEBHOOK_BODY_BYTES } = await import("../../src/webhooks/http-handlers.js");
+    expect(MAX_WEBHOOK_BODY_BYTES).toBe(LIMIT);
+    expect(DEFAULT_MAX_BODY_BYTES).toBe(LIMIT);
+  });
+
+  it("stops reading a huge chunked POST: 413, then the connection is closed", async () => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    socket.on("error", () => {}); // writes after the server closed: EPIPE/ECONNRESET are the point
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (text: string) => {
+      answer += text;
+    });
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    await new Promise<void>((resolve) => socket.on("connect", () => resolve()));
+    socket.write("POST /vca HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n");
+    socket.write("Transfer-Encoding: chunked\r\n\r\n");
+    // Up to 256 MB, as fast as the socket takes it, without ever reading what the server says.
+    const chunk = `${(64 * 1024).toString(16)}\r\n${"x".repeat(64 * 1024)}\r\n`;
+    let written = 0;
+    let open = true;
+    void closed.then(() => {
+      open = false;
+    });
+    while (open && written < 256 * 1024 * 1024) {
+      written += chunk.length;
+      if (!socket.write(chunk)) {
+        await Promise.race([new Promise((resolve) => socket.once("drain", resolve)), closed]);
+      }
+    }
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain(`{"error":"body is larger than ${LIMIT} bytes"}`);
+    // the server stopped reading: the client could not push anywhere near the whole body before being cut off
+    expect(written).toBeLessThan(64 * 1024 * 1024);
   });
 
   it("places a whole call with the terminal phone and stores the summary", async () => {

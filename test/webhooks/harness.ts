@@ -169,6 +169,17 @@ export class SimulatedCall {
   }
 }
 
+/** `body` as JSON of exactly `bytes` bytes (UTF-8), grown by a `padding` field in its payload. */
+export function jsonOfSize(body: { payload: Record<string, unknown> }, bytes: number, fill = "x"): string {
+  const bare = JSON.stringify({ ...body, payload: { ...body.payload, padding: "" } });
+  const missing = bytes - Buffer.byteLength(bare);
+  const fillBytes = Buffer.byteLength(fill);
+  if (missing < 0 || missing % fillBytes !== 0) throw new Error(`cannot pad to ${bytes} bytes with '${fill}'`);
+  const text = JSON.stringify({ ...body, payload: { ...body.payload, padding: fill.repeat(missing / fillBytes) } });
+  expect(Buffer.byteLength(text)).toBe(bytes);
+  return text;
+}
+
 export function proxyEvent(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent {
   return {
     httpMethod: "POST",

@@ -11,6 +11,7 @@ import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../../src/store/dynamodb-summary-store.js";
 import { SESSIONS_TABLE, tableName } from "../../src/store/tables.js";
 import { authenticatorFromEnv } from "../../src/webhooks/auth.js";
+import { MAX_WEBHOOK_BODY_BYTES } from "../../src/webhooks/http-handlers.js";
 import { prepareOutboundSession, UNROUTED_TEXT } from "../../src/webhooks/vca-service.js";
 import { dynamoDbForTests, type TestDynamoDb } from "../support/dynamodb.js";
 import {
@@ -18,8 +19,10 @@ import {
   compile,
   type Harness,
   harness,
+  jsonOfSize,
   OFFICE_HOURS,
   post,
+  proxyEvent,
   registry,
   SimulatedCall,
   SUNDAY,
@@ -237,6 +240,7 @@ describe("exactly once", () => {
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect((await sessions.get(call.sessionId, h.clock.now()))?.rev).toBe(1);
+    expect(h.counts.Fallbacks ?? 0).toBe(0);
   });
 
   it("20 concurrent deliveries of one capture: one transition, identical answers", async () => {
@@ -397,6 +401,71 @@ describe("malformed events", () => {
       }),
     );
     expect(scan.Items ?? []).toHaveLength(0);
+  });
+});
+
+describe("oversized bodies", () => {
+  const LIMIT = MAX_WEBHOOK_BODY_BYTES;
+
+  async function storedSession(sessionId: string) {
+    const scan = await ddb.doc.send(
+      new ScanCommand({
+        TableName: tableName(SESSIONS_TABLE),
+        FilterExpression: "sessionId = :id",
+        ExpressionAttributeValues: { ":id": sessionId },
+      }),
+    );
+    return scan.Items ?? [];
+  }
+
+  it("a body one byte over 64 KB -> 413 with the reason, before parsing, nothing written", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const answered = await post(h, jsonOfSize(call.received() as { payload: Record<string, unknown> }, LIMIT + 1));
+    expect(answered.status).toBe(413);
+    expect(JSON.parse(answered.text)).toEqual({ error: `body is larger than ${LIMIT} bytes` });
+    expect(await storedSession(call.sessionId)).toHaveLength(0);
+    expect(h.counts).toEqual({});
+  });
+
+  it("a body of exactly 64 KB is served", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const answered = await post(h, jsonOfSize(call.received() as { payload: Record<string, unknown> }, LIMIT));
+    expect(answered.status).toBe(200);
+    expect(await storedSession(call.sessionId)).toHaveLength(1);
+  });
+
+  it("counts bytes, not characters, and refuses before parsing (invalid JSON still gets 413)", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    // 2-byte characters: under the limit in characters, over it in bytes
+    const text = jsonOfSize(call.received() as { payload: Record<string, unknown> }, LIMIT + 2, "é");
+    expect(text.length).toBeLessThan(LIMIT);
+    expect((await post(h, text)).status).toBe(413);
+    expect((await post(h, `{${"x".repeat(LIMIT)}`)).status).toBe(413);
+    expect(await storedSession(call.sessionId)).toHaveLength(0);
+  });
+
+  it("measures a base64-encoded body by its decoded size", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const encoded = (bytes: number) => ({
+      ...proxyEvent(""),
+      body: Buffer.from(jsonOfSize(call.received() as { payload: Record<string, unknown> }, bytes)).toString("base64"),
+      isBase64Encoded: true,
+    });
+    expect((await h.vca(encoded(LIMIT + 1))).statusCode).toBe(413);
+    expect(await storedSession(call.sessionId)).toHaveLength(0);
+    expect((await h.vca(encoded(LIMIT))).statusCode).toBe(200);
+  });
+
+  it("is checked before authentication, as the local server does while reading", async () => {
+    const h = newHarness({ auth: authenticatorFromEnv({ WEBHOOK_SECRET: "let-me-in" }, newHarness().deps.logger) });
+    const call = new SimulatedCall(NUMBER);
+    const body = jsonOfSize(call.received() as { payload: Record<string, unknown> }, LIMIT + 1);
+    expect((await post(h, body, { Authorization: "let-me-in" })).status).toBe(413);
+    expect((await post(h, body)).status).toBe(413);
   });
 });
 

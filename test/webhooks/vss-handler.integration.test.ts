@@ -5,9 +5,21 @@ import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-st
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../../src/store/dynamodb-summary-store.js";
 import { authenticatorFromEnv } from "../../src/webhooks/auth.js";
+import { MAX_WEBHOOK_BODY_BYTES } from "../../src/webhooks/http-handlers.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { fixture } from "./fixtures.js";
-import { compile, type Harness, harness, post, postSummary, registry, SimulatedCall, uniqueNumber } from "./harness.js";
+import {
+  compile,
+  type Harness,
+  harness,
+  jsonOfSize,
+  post,
+  postSummary,
+  proxyEvent,
+  registry,
+  SimulatedCall,
+  uniqueNumber,
+} from "./harness.js";
 
 const NUMBER = uniqueNumber();
 const PIN_FLOW = compile(`
@@ -135,6 +147,16 @@ describe("VSS", () => {
     });
     expect(await summaries.get(body.payload.sessionId)).toBeUndefined();
     expect((await postSummary(h, "nope")).status).toBe(400);
+  });
+
+  it("refuses a summary over 64 KB with 413 and stores nothing", async () => {
+    const h = newHarness();
+    const body = fixture("vss-busy");
+    body.payload.sessionId = `it-vss-big-${Date.now()}`;
+    const result = await h.vss(proxyEvent(jsonOfSize(body, MAX_WEBHOOK_BODY_BYTES + 1)));
+    expect(result.statusCode).toBe(413);
+    expect(JSON.parse(result.body)).toEqual({ error: `body is larger than ${MAX_WEBHOOK_BODY_BYTES} bytes` });
+    expect(await summaries.get(body.payload.sessionId)).toBeUndefined();
   });
 
   it("refuses an unauthenticated summary with 403", async () => {
