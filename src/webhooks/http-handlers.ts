@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { VcaAnswer } from "../engine/callflow.js";
 import { fallbackActions } from "../engine/engine.js";
 import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
-import { flushMetrics, type Metrics } from "../observability/metrics.js";
+import { countMetric, flushMetrics, MetricName, type Metrics } from "../observability/metrics.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -141,6 +141,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       // The domain answers every valid event itself, so this is a bug here; a live call still gets the apology.
       deps.logger.error("VCA handler failed", errorFields(err));
       if (!validEvent) return respond(500, { error: "internal error" });
+      countMetric(deps.metrics, MetricName.Fallbacks, undefined);
       const answer: VcaAnswer = {
         clientActionId: "error:0",
         callflow: fallbackActions(undefined, undefined, deps.now()),

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { expect, vi } from "vitest";
 import type { VcaAnswer } from "../../src/engine/callflow.js";
 import type { CompiledMachine } from "../../src/engine/machine.js";
+import type { StepResult } from "../../src/engine/session.js";
 import { compileFlowSource } from "../../src/language/index.js";
 import { createLogger } from "../../src/observability/logger.js";
 import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
@@ -75,6 +76,8 @@ export function clock(start = OFFICE_HOURS): Clock {
 export interface Harness {
   deps: WebhookDeps;
   counts: Record<string, number>;
+  /** every committed transition, as the onStep observer was told of it */
+  steps: StepResult[];
   clock: Clock;
   vca: ReturnType<typeof createVcaHandler>;
   vss: ReturnType<typeof createVssHandler>;
@@ -88,6 +91,7 @@ export function harness(options: {
   auth?: WebhookDeps["auth"];
 }): Harness {
   const { metrics, counts } = recordingMetrics();
+  const steps: StepResult[] = [];
   const time = clock();
   const deps: WebhookDeps = {
     sessions: options.sessions,
@@ -96,10 +100,11 @@ export function harness(options: {
     logger: createLogger(process.env.TEST_LOG_LEVEL ? { logLevel: process.env.TEST_LOG_LEVEL } : {}),
     metrics,
     now: time.now,
+    onStep: (step) => steps.push(step),
     ...(options.sessionTtlSeconds !== undefined && { sessionTtlSeconds: options.sessionTtlSeconds }),
     ...(options.auth && { auth: options.auth }),
   };
-  return { deps, counts, clock: time, vca: createVcaHandler(deps), vss: createVssHandler(deps) };
+  return { deps, counts, steps, clock: time, vca: createVcaHandler(deps), vss: createVssHandler(deps) };
 }
 
 export function registry(machines: CompiledMachine[], versions?: ConstructorParameters<typeof FlowRegistry>[1]) {

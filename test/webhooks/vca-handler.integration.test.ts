@@ -3,7 +3,7 @@
  * Every 200 answer is checked against 8x8's callflow schema (see harness.post).
  */
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { APOLOGY_TEXT } from "../../src/engine/engine.js";
 import { createDocumentClient } from "../../src/store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
@@ -258,6 +258,58 @@ describe("exactly once", () => {
     expect(h.counts.Fallbacks ?? 0).toBe(0);
   });
 
+  // KNOWN BUG, marked `it.fails` until src/store is fixed: concurrent deliveries of one event compute identical
+  // records, and DynamoSessionStore.conflict() takes "the stored item equals what I wrote" for its own retried
+  // write, so every loser is told `ok: true` and counts the call, the visits and the onStep as its own. The fix
+  // belongs in the store (recognise its own retry by a per-call write id, not by equal content); when it lands,
+  // these start failing here: turn them into plain `it`.
+  it.fails("20 concurrent deliveries of CALL_RECEIVED count the call, its visits and its step once", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const body = call.received();
+    await Promise.all(Array.from({ length: 20 }, () => post(h, body)));
+    const stored = await sessions.get(call.sessionId, h.clock.now());
+    expect(h.steps).toHaveLength(1);
+    expect(h.steps[0]?.visited).toEqual(stored?.session.path);
+    expect(h.counts.StateVisits).toBe(h.steps[0]?.visited.length);
+    expect(h.counts.CallsStarted).toBe(1);
+    expect(h.counts.DuplicateEvents).toBe(19);
+  });
+
+  it.fails("20 concurrent deliveries of one capture count its visits and its step once", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const first = await post(h, call.received());
+    const visitsBefore = h.counts.StateVisits ?? 0;
+    expect(h.steps).toHaveLength(1);
+    const body = call.completed("1", first.answer.clientActionId);
+    await Promise.all(Array.from({ length: 20 }, () => post(h, body)));
+    expect(h.steps).toHaveLength(2);
+    expect(h.steps[1]?.visited).toEqual(["account"]);
+    expect((h.counts.StateVisits ?? 0) - visitsBefore).toBe(1);
+    expect(h.counts.CallsStarted).toBe(1);
+    expect(h.counts.DuplicateEvents).toBe(19);
+  });
+
+  it("sequential redeliveries count the call, its visits and its steps once", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(NUMBER);
+    const received = call.received();
+    const first = await post(h, received);
+    const capture = call.completed("1", first.answer.clientActionId);
+    await post(h, capture);
+    const counted = { ...h.counts };
+    expect(counted.CallsStarted).toBe(1);
+    expect(counted.StateVisits).toBe(h.steps[0]!.visited.length + 1);
+    // the capture is a duplicate; the CALL_RECEIVED, no longer the last event, is answered as stale
+    for (const body of [capture, received, received]) {
+      h.clock.advance(2_000);
+      await post(h, body);
+    }
+    expect(h.counts).toEqual({ ...counted, DuplicateEvents: 1, StaleEvents: 2 });
+    expect(h.steps.map((step) => step.visited.at(-1))).toEqual(["main", "account"]);
+  });
+
   it("a stale clientActionId never advances: the current prompt is re-issued", async () => {
     const h = newHarness();
     const call = new SimulatedCall(NUMBER);
@@ -500,6 +552,20 @@ describe("store failures", () => {
     expect(next.status).toBe(200);
     expect(spoken(next.answer)).toBe(APOLOGY_TEXT);
     expect(h.counts.Fallbacks).toBe(2);
+  });
+
+  it("a fault in the handler itself, after validation, answers 200 with the apology and counts a fallback", async () => {
+    const h = newHarness();
+    const info = h.deps.logger.info.bind(h.deps.logger);
+    vi.spyOn(h.deps.logger, "info").mockImplementation((message: unknown, ...rest: unknown[]) => {
+      if (message === "VCA answered") throw new Error("log sink failed");
+      (info as (...args: unknown[]) => void)(message, ...rest);
+    });
+    const answered = await post(h, new SimulatedCall(NUMBER).received());
+    expect(answered.status).toBe(200);
+    expect(answered.answer.clientActionId).toBe("error:0");
+    expect(spoken(answered.answer)).toBe(APOLOGY_TEXT);
+    expect(h.counts.Fallbacks).toBe(1);
   });
 
   it("a missing table answers 200 with the fallback too", async () => {
