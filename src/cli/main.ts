@@ -15,6 +15,17 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   dial: { summary: "start an outbound IVR call via 8x8", load: () => import("./commands/dial.js") },
 };
 
+/**
+ * A reader that goes away early (`ivr graph flow.yaml | head -1`) is not an error: stop writing to it quietly rather
+ * than die with an unhandled EPIPE stack trace. The command still runs to its end and its exit status stands.
+ */
+function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") return;
+    throw err;
+  });
+}
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return `usage: ivr <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
@@ -34,6 +45,9 @@ async function main(argv: string[]): Promise<number> {
   const mod = await command.load();
   return mod.run(rest);
 }
+
+ignoreClosedPipe(process.stdout);
+ignoreClosedPipe(process.stderr);
 
 main(process.argv.slice(2)).then(
   (code) => {
