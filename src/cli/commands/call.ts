@@ -1,8 +1,12 @@
 /**
  * `ivr call <flow> [--url http://localhost:3000] [--caller E164]`: an interactive phone in the terminal against the
- * local server (`npm start`). Prints what the caller hears; each line typed is sent as the keys pressed (an empty
- * line is no input, i.e. the caller let the prompt time out; Ctrl-D hangs up). Works with piped stdin too:
- *   printf '1\n12345678#\n' | npx ivr call acme-support
+ * local server (`npm start`). Prints what the caller hears; each line typed is sent as the keys pressed, spaces
+ * removed (an empty line is no input, i.e. the caller let the prompt time out; Ctrl-D or the end of piped input
+ * hangs up). Works with piped stdin too, one line per prompt; e.g. report a lost card (menu 1, then a 16 digit
+ * card number that passes the Luhn check) and be transferred:
+ *   printf '1\n4111111111111111\n' | npx ivr call card-services
+ * The call runs on the server's clock: acme-support checks its Singapore office hours first, so out of hours it
+ * answers with the closed message and hangs up whatever keys are piped.
  */
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
