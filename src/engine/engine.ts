@@ -21,7 +21,7 @@ import type { EngineEvent, Session, StepResult } from "./session.js";
 import { type Draft, draftOf, end, reprompt, stateOf, walkFrom } from "./walk.js";
 
 export { EngineError } from "./errors.js";
-export { APOLOGY_TEXT, APOLOGY_VOICE, fallbackActions } from "./fallback.js";
+export { APOLOGY_TEXT, APOLOGY_VOICE, fallbackActions, fallbackStep } from "./fallback.js";
 export { MAX_SPEECH_CHARS } from "./templates.js";
 export { MAX_MENU_HISTORY, MAX_STEPS_PER_ANSWER } from "./walk.js";
 

@@ -22,13 +22,23 @@ export function fallbackActions(
   session: Session | undefined,
   now: Date,
 ): CallflowAction[] {
+  return fallbackStep(machine, session, now).actions;
+}
+
+/** `fallbackActions` with the flow states it rendered (none for the built-in apology), for metrics and coverage. */
+export function fallbackStep(
+  machine: CompiledMachine | undefined,
+  session: Session | undefined,
+  now: Date,
+): { actions: CallflowAction[]; visited: string[] } {
   try {
     if (machine?.onError) {
       const draft = draftOf(session, machine.onError, now);
-      if (walkFrom(machine, draft, machine.onError) === "ended") return draft.actions;
+      if (walkFrom(machine, draft, machine.onError) === "ended")
+        return { actions: draft.actions, visited: draft.visited };
     }
   } catch {
     // The flow itself is what failed: fall back to the apology that needs nothing from it.
   }
-  return builtInApology();
+  return { actions: builtInApology(), visited: [] };
 }

@@ -58,6 +58,7 @@ export class TestRig {
         dynamo: this.dynamo,
         machines: this.machines,
         onStep: (step) => this.coverage.record(step.session.flow, step),
+        onFallback: (flow, visited) => this.coverage.record(flow, { visited, edges: [] }),
       },
       flow,
       options,

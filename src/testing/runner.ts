@@ -44,7 +44,7 @@ export async function runScenario(rig: TestRig, scenario: Scenario): Promise<Sce
   let call: TestCall;
   try {
     call = await rig.dial(scenario.flow, {
-      caller: scenario.caller,
+      ...(scenario.caller !== undefined && { caller: scenario.caller }),
       ...(scenario.called !== undefined && { called: scenario.called }),
       ...(scenario.direction !== undefined && { direction: scenario.direction }),
       ...(scenario.at !== undefined && { at: scenario.at }),
@@ -103,6 +103,9 @@ async function playStep(call: TestCall, step: Step, summary: SummaryExpectation 
     case "hangup":
       await call.hangup(summary?.status);
       return [];
+    case "fault":
+      call.failStore(step.fault === "store-write" ? "write" : "read");
+      return [];
     case "expect": {
       const { expect } = step;
       const needsSession = expect.state !== undefined || expect.vars !== undefined;
@@ -144,6 +147,8 @@ export function describeStep(step: Step): string {
     case "silence":
     case "hangup":
       return step.kind;
+    case "fault":
+      return `fault: ${step.fault}`;
     case "expect":
       return `expect ${Object.keys(step.expect).join(", ")}`;
   }

@@ -34,6 +34,8 @@ export type Step =
   | { kind: "press"; digits: string; line: number }
   | { kind: "silence"; line: number }
   | { kind: "hangup"; line: number }
+  /** the next event finds the session store failing: `store` its read, `store-write` its write */
+  | { kind: "fault"; fault: "store" | "store-write"; line: number }
   | { kind: "expect"; expect: Expectation; line: number };
 
 export interface SummaryExpectation {
@@ -48,7 +50,8 @@ export interface Scenario {
   line: number;
   flow: string;
   name: string;
-  caller: string;
+  /** default: see DialOptions (depends on the direction) */
+  caller?: string;
   called?: string;
   direction?: "inbound" | "outbound";
   at?: Date;
@@ -63,9 +66,6 @@ export interface ScenarioFile {
   scenarios: Scenario[];
   diagnostics: Diagnostic[];
 }
-
-/** A number in a range no subscriber holds, for scenarios that do not care who calls. */
-export const DEFAULT_SCENARIO_CALLER = "+6590000001";
 
 interface RawScenario {
   name: string;
@@ -124,7 +124,7 @@ export function parseScenarioFile(text: string, file: string, machines?: readonl
       line: parsed.locator.place(["scenarios", i]).line,
       flow: raw.flow,
       name: s.name,
-      caller: s.caller ?? raw.defaults?.caller ?? DEFAULT_SCENARIO_CALLER,
+      ...((s.caller ?? raw.defaults?.caller) !== undefined && { caller: s.caller ?? raw.defaults?.caller }),
       ...((s.called ?? raw.defaults?.called) !== undefined && { called: s.called ?? raw.defaults?.called }),
       ...(s.direction !== undefined && { direction: s.direction }),
       ...(when !== undefined && { at: when }),
@@ -189,6 +189,7 @@ function toStep(step: unknown, line: number): Step {
   if (step === "hangup") return { kind: "hangup", line };
   const s = step as Record<string, unknown>;
   if (typeof s.press === "string") return { kind: "press", digits: s.press, line };
+  if (s.fault === "store" || s.fault === "store-write") return { kind: "fault", fault: s.fault, line };
   const expect: Expectation = { ...(s as Expectation) };
   if (s.hears !== undefined) expect.hears = toMatchers(s.hears as string | string[]);
   if (s.notHears !== undefined) expect.notHears = toMatchers(s.notHears as string | string[]);
@@ -235,7 +236,7 @@ function schemaDiagnostics(
     const key = where.join("/");
     if (out.has(key) && isStep) continue;
     const message = isStep
-      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended)'
+      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, `fault: store|store-write`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended)'
       : describeError(err);
     out.set(key + (isStep ? "" : `#${out.size}`), {
       file,

@@ -9,7 +9,6 @@
  */
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
-import type { StepResult } from "../engine/session.js";
 import { syntheticEvent } from "../local/apigw-adapter.js";
 import type { LocalDynamo } from "../local/local-dynamo.js";
 import { createLocalObservability } from "../local/observability.js";
@@ -24,10 +23,15 @@ import {
   sessionSummaryEvent,
   simulateCapture,
 } from "../local/simulated-8x8.js";
-import type { SessionRecord, SummaryRecord } from "../store/ports.js";
+import type { SessionRecord, SessionStore, SummaryRecord } from "../store/ports.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
-import { DEFAULT_SESSION_TTL_SECONDS, prepareOutboundSession } from "../webhooks/vca-service.js";
+import {
+  DEFAULT_SESSION_TTL_SECONDS,
+  type FallbackObserver,
+  prepareOutboundSession,
+  type StepObserver,
+} from "../webhooks/vca-service.js";
 import { endingOf, spokenLines } from "./expectations.js";
 
 /** A number in a range no subscriber holds, for calls that do not care who calls. */
@@ -59,7 +63,45 @@ export class CallError extends Error {
 export interface CallSurroundings {
   dynamo: LocalDynamo;
   machines: readonly CompiledMachine[];
-  onStep?: (step: StepResult) => void;
+  onStep?: StepObserver;
+  onFallback?: FallbackObserver;
+}
+
+/**
+ * The session store as the call's handlers see it: the real one, unless a test asked for the next access to fail
+ * (`failStore`), to hear what a caller hears when DynamoDB is down.
+ */
+class FaultInjectingSessionStore implements SessionStore {
+  /** the next read (get) or write (create, replace, markEnded) throws, once */
+  failNext: "read" | "write" | undefined;
+
+  constructor(private readonly store: SessionStore) {}
+
+  private check(access: "read" | "write"): void {
+    if (this.failNext !== access) return;
+    this.failNext = undefined;
+    throw new Error(`injected fault: the session store refused a ${access}`);
+  }
+
+  async get(sessionId: string, now: Date) {
+    this.check("read");
+    return this.store.get(sessionId, now);
+  }
+
+  async create(record: SessionRecord, now: Date) {
+    this.check("write");
+    return this.store.create(record, now);
+  }
+
+  async replace(prev: SessionRecord, next: SessionRecord) {
+    this.check("write");
+    return this.store.replace(prev, next);
+  }
+
+  async markEnded(sessionId: string, endedAt: string) {
+    this.check("write");
+    return this.store.markEnded(sessionId, endedAt);
+  }
 }
 
 export class TestCall {
@@ -73,6 +115,7 @@ export class TestCall {
     private readonly vca: ProxyHandler,
     private readonly vss: ProxyHandler,
     private readonly env: CallSurroundings,
+    private readonly sessions: FaultInjectingSessionStore,
     private readonly clock: () => Date,
     private readonly startedAt: Date,
   ) {}
@@ -99,8 +142,9 @@ export class TestCall {
     const others = env.machines.filter((m) => m.flow !== machine.flow && !m.numbers.includes(called));
     const flows = new FlowRegistry([routed, ...others], env.dynamo.flowVersions);
     const { logger, metrics } = createLocalObservability();
+    const sessions = new FaultInjectingSessionStore(env.dynamo.sessions);
     const deps = {
-      sessions: env.dynamo.sessions,
+      sessions,
       summaries: env.dynamo.summaries,
       flows,
       logger,
@@ -108,9 +152,19 @@ export class TestCall {
       now: clock,
       sessionTtlSeconds,
       ...(env.onStep && { onStep: env.onStep }),
+      ...(env.onFallback && { onFallback: env.onFallback }),
     };
     const sim = newSimulatedCall({ caller, called, direction: outbound ? "OUTBOUND" : "INBOUND" });
-    const call = new TestCall(machine, sim, createVcaHandler(deps), createVssHandler(deps), env, clock, clock());
+    const call = new TestCall(
+      machine,
+      sim,
+      createVcaHandler(deps),
+      createVssHandler(deps),
+      env,
+      sessions,
+      clock,
+      clock(),
+    );
     if (outbound) {
       // As `ivr dial` does: the session is stored under 8x8's sessionId before the phone rings, and the first
       // actions travel in the Send Callflow request (after its makeCall), not in a VCA answer.
@@ -174,6 +228,14 @@ export class TestCall {
   async silence(): Promise<VcaAnswer> {
     this.waitingCapture("stay silent");
     return this.completeCapture(null);
+  }
+
+  /**
+   * The next event our handlers receive finds the session store failing: its read (DynamoDB is down), or, with
+   * "write", its conditional write after a good read (a throttled or timed-out write).
+   */
+  failStore(access: "read" | "write" = "read"): void {
+    this.sessions.failNext = access;
   }
 
   /** The session as stored now (undefined when absent or expired). */

@@ -10,7 +10,7 @@
  *   onError callflow: a 5xx would make 8x8 end the call with an error, which is worse than an apology.
  */
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
-import { fallbackActions, newSession, transition } from "../engine/engine.js";
+import { fallbackStep, newSession, transition } from "../engine/engine.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { Session, StepResult } from "../engine/session.js";
 import { errorFields, type Logger } from "../observability/logger.js";
@@ -36,9 +36,12 @@ export interface VcaDeps {
   sessionTtlSeconds?: number;
   /** told of every committed transition (once per event, never for duplicates): flow coverage in `ivr test` */
   onStep?: StepObserver;
+  /** told of the flow states a fallback answer rendered (its `onError` chain): coverage again */
+  onFallback?: FallbackObserver;
 }
 
 export type StepObserver = (step: StepResult) => void;
+export type FallbackObserver = (flow: string, visited: string[]) => void;
 
 export type VcaOutcome =
   /** a new session was created */
@@ -86,8 +89,16 @@ export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<Vc
       state: context.session?.state,
       ...errorFields(err),
     });
-    return fallback(deps, context.machine, context.session, now);
+    return fallback(deps, context.machine ?? routedMachine(deps, event), context.session, now);
   }
+}
+
+/**
+ * The flow an inbound call is on when the session could not be read: the one owning the number called, so the
+ * caller hears that flow's own onError rather than the built-in apology. (An outbound call's number says nothing.)
+ */
+function routedMachine(deps: VcaDeps, event: VcaEvent): CompiledMachine | undefined {
+  return event.direction === "INBOUND" ? deps.flows.byNumber(event.called) : undefined;
 }
 
 /** What was known when a fault happened, so the fallback can use the flow's own onError state. */
@@ -106,10 +117,9 @@ function answerOf(step: StepResult): VcaAnswer {
 
 function fallback(deps: VcaDeps, machine: CompiledMachine | undefined, session: Session | undefined, now: Date) {
   countMetric(deps.metrics, MetricName.Fallbacks, session?.flow ?? machine?.flow);
-  const answer: VcaAnswer = {
-    clientActionId: `error:${session?.turn ?? 0}`,
-    callflow: fallbackActions(machine, session, now),
-  };
+  const { actions, visited } = fallbackStep(machine, session, now);
+  if (machine && visited.length > 0) deps.onFallback?.(machine.flow, visited);
+  const answer: VcaAnswer = { clientActionId: `error:${session?.turn ?? 0}`, callflow: actions };
   return { answer, outcome: "fallback" as const };
 }
 

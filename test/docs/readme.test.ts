@@ -1,0 +1,50 @@
+/**
+ * The README's examples are code: its flow compiles clean and its scenarios pass, against the example flows,
+ * on the real handlers and DynamoDB Local. A README that lies to a newcomer is a bug.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFlowSource, loadFlows } from "../../src/language/index.js";
+import { parseScenarioFile, runScenario, TestRig } from "../../src/testing/index.js";
+import { formatResult } from "../../src/testing/report.js";
+import { dynamoDbForTests } from "../support/dynamodb.js";
+
+const readme = readFileSync("README.md", "utf8");
+const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
+const flowBlock = yamlBlocks.find((b) => /^states:/m.test(b));
+const scenarioBlock = yamlBlocks.find((b) => /^scenarios:/m.test(b));
+const { machines } = loadFlows("flows");
+let rig: TestRig;
+
+beforeAll(async () => {
+  const { endpoint } = await dynamoDbForTests();
+  rig = await TestRig.open({ machines, endpoint });
+});
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+describe("README", () => {
+  it("shows the two commands first", () => {
+    expect(readme.indexOf("npm install && npm start")).toBeLessThan(readme.indexOf("## "));
+    expect(readme.indexOf("npm test")).toBeLessThan(readme.indexOf("## "));
+  });
+
+  it("has a flow example that compiles without errors or warnings", () => {
+    expect(flowBlock).toBeDefined();
+    const { machine, diagnostics } = compileFlowSource(flowBlock as string, "README.md");
+    expect(diagnostics).toEqual([]);
+    expect(machine?.flow).toBe("pizza");
+  });
+
+  it("has a scenario example that passes", async () => {
+    expect(scenarioBlock).toBeDefined();
+    const file = parseScenarioFile(scenarioBlock as string, "README.md", machines);
+    expect(file.diagnostics).toEqual([]);
+    for (const scenario of file.scenarios) {
+      const result = await runScenario(rig, scenario);
+      if (!result.passed) expect.fail(`\n${formatResult(result)}`);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * The scenario files next to the example flows (flows/*.test.yaml), one vitest test per scenario, on the real
+ * handlers and the run's DynamoDB Local: a flow change that breaks a scenario fails `npm test`. Then the coverage
+ * they reach together, which must be every state and every transition.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFlows } from "../../src/language/index.js";
+import { loadScenarioFile, runScenario, scenarioFilesIn, TestRig } from "../../src/testing/index.js";
+import { formatCoverage, formatResult } from "../../src/testing/report.js";
+import { dynamoDbForTests } from "../support/dynamodb.js";
+
+const { machines } = loadFlows("flows");
+const files = scenarioFilesIn(["flows"]).map((file) => loadScenarioFile(file, machines));
+
+let rig: TestRig;
+
+beforeAll(async () => {
+  const { endpoint } = await dynamoDbForTests();
+  rig = await TestRig.open({ machines, endpoint });
+});
+
+afterAll(async () => {
+  await rig?.close();
+});
+
+describe("example flow scenarios", () => {
+  it("every example flow has a scenario file", () => {
+    const tested = new Set(files.map((f) => f.flow));
+    expect(machines.map((m) => m.flow).filter((flow) => !tested.has(flow))).toEqual([]);
+  });
+
+  for (const file of files) {
+    describe(file.file, () => {
+      it("is a valid scenario file", () => {
+        expect(file.diagnostics).toEqual([]);
+      });
+      for (const scenario of file.scenarios) {
+        it(scenario.name, async () => {
+          const result = await runScenario(rig, scenario);
+          if (!result.passed) expect.fail(`\n${formatResult(result)}`);
+        });
+      }
+    });
+  }
+
+  it("reach every state and every transition of every example flow", () => {
+    const coverage = rig.coverage.report();
+    const incomplete = coverage.filter((c) => c.states.uncovered.length + c.transitions.uncovered.length > 0);
+    if (incomplete.length > 0) expect.fail(`\n${formatCoverage(coverage)}`);
+  });
+});
