@@ -14,7 +14,7 @@ import { fallbackStep, newSession, transition } from "../engine/engine.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { Session, StepResult } from "../engine/session.js";
 import { errorFields, type Logger } from "../observability/logger.js";
-import { maskPhone } from "../observability/masking.js";
+import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { SessionRecord, SessionStore } from "../store/ports.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -242,7 +242,7 @@ async function advance(
   const step = transition(machine, session, { type: "input", digits: event.digits }, now);
   const answer = answerOf(step);
   const next: SessionRecord = {
-    session: step.session,
+    session: withoutSecretsOnceEnded(machine, step.session),
     rev: record.rev + 1,
     lastEventId: event.eventId,
     lastAnswer: answer,
@@ -269,6 +269,15 @@ async function advance(
   if (!mayRetry) throw new VcaFault("session changed concurrently twice; giving up");
   // Another event got in first: judge this one again against the session as it now is (usually: stale).
   return advance(deps, event, current, now, context, false);
+}
+
+/**
+ * A card number or PIN is kept in the session only while the call may still need it: once our part of the call is
+ * over, the stored item keeps it masked (the item itself lives on until its TTL, for duplicates and the VSS).
+ */
+function withoutSecretsOnceEnded(machine: CompiledMachine, session: Session): Session {
+  if (session.status !== "ended" || machine.sensitive.length === 0) return session;
+  return { ...session, vars: maskVars(session.vars, machine.sensitive) };
 }
 
 /**
