@@ -7,7 +7,6 @@
 import { createServer as createHttpServer, type Server as HttpServer, request } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APOLOGY_TEXT } from "../../src/engine/engine.js";
 import { createDocumentClient } from "../../src/store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
@@ -84,12 +83,13 @@ describe("a DynamoDB that accepts connections and never answers", () => {
     expect(ms).toBeLessThan(ANSWER_BUDGET_MS);
   });
 
-  it("answers a capture (its session cannot be read) with the built-in apology, 200, within 2 s", async () => {
+  it("answers a capture (its session cannot be read) with the onError of the flow owning the number, 200, within 2 s", async () => {
     const call = new SimulatedCall(NUMBER);
     const fallbacksBefore = h.counts.Fallbacks ?? 0;
     const { result, ms } = await timed(() => post(h, call.completed("1", "main:1")));
     expect(result.status).toBe(200);
-    expect(spoken(result.answer)).toBe(APOLOGY_TEXT);
+    // The session is unknown, but the number called says which flow the caller is in: its own apology is used.
+    expect(spoken(result.answer)).toBe("Sorry, our system is busy. Goodbye.");
     expect(result.answer.callflow.at(-1)).toEqual({ action: "hangup" });
     expect(ms).toBeLessThan(ANSWER_BUDGET_MS);
     expect((h.counts.Fallbacks ?? 0) - fallbacksBefore).toBe(1);
@@ -97,17 +97,14 @@ describe("a DynamoDB that accepts connections and never answers", () => {
 });
 
 /**
- * An HTTP proxy in front of DynamoDB Local that, once `swallowWrites` is set, holds every PutItem forever: the
- * session is read fine, and then the write that would advance it hangs (the longest path through the handler:
- * one read, then a write timing out on every attempt).
+ * An HTTP proxy in front of DynamoDB Local that holds every PutItem forever: the session is read fine, and then the
+ * write that would advance it hangs (the longest path through the handler: one read, then a write timing out on
+ * every attempt).
  */
-async function writeSwallowingProxy(
-  target: string,
-): Promise<{ server: HttpServer; url: string; swallowWrites(): void }> {
+async function writeSwallowingProxy(target: string): Promise<{ server: HttpServer; url: string }> {
   const upstream = new URL(target);
-  let swallow = false;
   const server = createHttpServer((req, res) => {
-    if (swallow && String(req.headers["x-amz-target"]).endsWith(".PutItem")) {
+    if (String(req.headers["x-amz-target"]).endsWith(".PutItem")) {
       req.resume(); // read and drop the request; never answer
       return;
     }
@@ -122,13 +119,7 @@ async function writeSwallowingProxy(
     req.pipe(forwarded);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    server,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    swallowWrites: () => {
-      swallow = true;
-    },
-  };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 describe("a DynamoDB that stops taking writes in the middle of a call", () => {
@@ -144,12 +135,19 @@ describe("a DynamoDB that stops taking writes in the middle of a call", () => {
   });
 
   it("answers the capture with the flow's onError callflow, 200, within 2 s, and leaves the session as it was", async () => {
-    const h = harnessOn(proxy.url);
+    // The call starts while DynamoDB is healthy, through the tests' own client: on a loaded machine the 400 ms
+    // budget could fail this setup step, which is not what is under test.
+    const { doc } = await dynamoDbForTests();
+    const healthy = harness({
+      sessions: new DynamoSessionStore(doc),
+      summaries: new DynamoSummaryStore(doc),
+      flows: registry([machine]),
+    });
     const call = new SimulatedCall(NUMBER);
-    const first = await post(h, call.received());
+    const first = await post(healthy, call.received());
     expect(first.answer.clientActionId).toMatch(/^main:/);
 
-    proxy.swallowWrites();
+    const h = harnessOn(proxy.url);
     const { result, ms } = await timed(() => post(h, call.completed("1", first.answer.clientActionId)));
     expect(result.status).toBe(200);
     expect(result.answer.clientActionId).toMatch(/^error:/);
@@ -157,7 +155,6 @@ describe("a DynamoDB that stops taking writes in the middle of a call", () => {
     expect(ms).toBeLessThan(ANSWER_BUDGET_MS);
     expect(h.counts.Fallbacks).toBe(1);
 
-    const { doc } = await dynamoDbForTests();
     const stored = await new DynamoSessionStore(doc).get(call.sessionId, h.clock.now());
     expect(stored?.rev).toBe(1);
     expect(stored?.session.state).toBe("main");
