@@ -13,7 +13,7 @@ import type { WebhookAuthenticator } from "./auth.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
 import { toVcaEvent } from "./vca-event.js";
-import { handleVcaEvent, type StepObserver } from "./vca-service.js";
+import { type FallbackObserver, handleVcaEvent, type StepObserver } from "./vca-service.js";
 import { handleVssEvent } from "./vss-service.js";
 
 export interface WebhookDeps {
@@ -29,8 +29,9 @@ export interface WebhookDeps {
   sessionTtlSeconds?: number;
   /** default 90 days */
   summaryTtlSeconds?: number;
-  /** see VcaDeps.onStep */
+  /** see VcaDeps.onStep and VcaDeps.onFallback */
   onStep?: StepObserver;
+  onFallback?: FallbackObserver;
   /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
 }
