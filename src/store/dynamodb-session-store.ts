@@ -3,13 +3,16 @@
  *
  * Item: { sessionId (pk), session (map), rev, lastEventId?, lastAnswer? (map), expiresAt (TTL, epoch s), endedAt? }.
  * Every conditional write asks for the current item on failure (ReturnValuesOnConditionCheckFailure: ALL_OLD), so a
- * conflict costs no second read on the hot path.
+ * conflict costs no second read on the hot path. Every write also stores a fresh `writeId`: a failed condition
+ * that finds our own writeId is the SDK retrying a request that had landed, and a different one is a rival write,
+ * even when the rival wrote the very same record (concurrent deliveries of one event compute identical records).
  */
+import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { SessionRecord, SessionStore, WriteOutcome } from "./ports.js";
-import { sameRecord, sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { sessionItem, sessionRecordFromItem } from "./session-item.js";
 import { SESSIONS_TABLE, tableName } from "./tables.js";
 
 export class DynamoSessionStore implements SessionStore {
@@ -28,11 +31,12 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async create(record: SessionRecord, now: Date): Promise<WriteOutcome> {
+    const writeId = randomUUID();
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: sessionItem(record),
+          Item: { ...sessionItem(record), writeId },
           ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
           ExpressionAttributeValues: { ":now": epochSeconds(now) },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -40,17 +44,18 @@ export class DynamoSessionStore implements SessionStore {
       );
       return { ok: true, record };
     } catch (error) {
-      return this.conflict(error, record);
+      return this.conflict(error, record, writeId);
     }
   }
 
   async replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome> {
     assertSuccessor(prev, next);
+    const writeId = randomUUID();
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: sessionItem(next),
+          Item: { ...sessionItem(next), writeId },
           ConditionExpression: "rev = :prevRev",
           ExpressionAttributeValues: { ":prevRev": prev.rev },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -58,7 +63,7 @@ export class DynamoSessionStore implements SessionStore {
       );
       return { ok: true, record: next };
     } catch (error) {
-      return this.conflict(error, next);
+      return this.conflict(error, next, writeId);
     }
   }
 
@@ -87,13 +92,13 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  private conflict(error: unknown, attempted: SessionRecord): WriteOutcome {
+  private conflict(error: unknown, attempted: SessionRecord, writeId: string): WriteOutcome {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = recordFromFailedCondition(error);
     // The SDK retries timed-out requests; when our first attempt did land, the retry "conflicts" with our own
-    // write. The stored item being exactly what we wrote means the write succeeded.
-    if (current && sameRecord(current, attempted)) return { ok: true, record: attempted };
-    return { ok: false, current };
+    // write, which the writeId (the same in every attempt of one request) recognises.
+    const item = error.Item ? unmarshall(error.Item) : undefined;
+    if (item?.writeId === writeId) return { ok: true, record: attempted };
+    return { ok: false, current: item ? sessionRecordFromItem(item) : undefined };
   }
 }
 

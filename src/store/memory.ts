@@ -12,7 +12,7 @@ import type {
   SummaryStore,
   WriteOutcome,
 } from "./ports.js";
-import { sameRecord, sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { sessionItem, sessionRecordFromItem } from "./session-item.js";
 
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -28,7 +28,7 @@ export class MemorySessionStore implements SessionStore {
 
   async create(record: SessionRecord, now: Date): Promise<WriteOutcome> {
     const current = this.read(record.session.sessionId);
-    if (current && current.expiresAt > epochSeconds(now)) return conflict(current, record);
+    if (current && current.expiresAt > epochSeconds(now)) return conflict(current);
     this.write(record);
     return { ok: true, record };
   }
@@ -40,7 +40,7 @@ export class MemorySessionStore implements SessionStore {
       );
     }
     const current = this.read(prev.session.sessionId);
-    if (current?.rev !== prev.rev) return conflict(current, next);
+    if (current?.rev !== prev.rev) return conflict(current);
     this.write(next);
     return { ok: true, record: next };
   }
@@ -90,9 +90,9 @@ export class MemorySummaryStore implements SummaryStore {
   }
 }
 
-/** As in DynamoSessionStore: finding exactly what we meant to write stored means the write is done. */
-function conflict(current: SessionRecord | undefined, attempted: SessionRecord): WriteOutcome {
-  return current && sameRecord(current, attempted) ? { ok: true, record: attempted } : { ok: false, current };
+/** A failed condition is a rival's write, even one that stored the same record (in memory nothing is retried). */
+function conflict(current: SessionRecord | undefined): WriteOutcome {
+  return { ok: false, current };
 }
 
 function epochSeconds(now: Date): number {

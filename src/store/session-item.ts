@@ -1,5 +1,4 @@
 /** How a SessionRecord is laid out as a DynamoDB item, shared by the DynamoDB and in-memory adapters. */
-import { isDeepStrictEqual } from "node:util";
 import type { SessionRecord } from "./ports.js";
 
 /** The stored item: the record plus its key. Optional fields that are undefined are left out. */
@@ -25,9 +24,4 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
   if (item.lastAnswer !== undefined) record.lastAnswer = item.lastAnswer as SessionRecord["lastAnswer"];
   if (item.endedAt !== undefined) record.endedAt = item.endedAt as string;
   return record;
-}
-
-/** Same stored content (undefined-valued fields, which are never stored, are ignored). */
-export function sameRecord(stored: SessionRecord, written: SessionRecord): boolean {
-  return isDeepStrictEqual(stored, JSON.parse(JSON.stringify(written)));
 }

@@ -2,6 +2,7 @@
 import { DescribeTimeToLiveCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureTables } from "../../src/store/create-tables.js";
+import { createDocumentClient } from "../../src/store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { createDynamoStores } from "../../src/store/dynamodb-stores.js";
@@ -36,6 +37,33 @@ describe("DynamoDB adapters, beyond the contract", () => {
     expect(sent).toEqual(["PutItemCommand"]);
   });
 
+  it("counts a write as done when the SDK retries it after its first attempt landed", async () => {
+    const { doc } = await dynamoDbForTests();
+    const sessions = new DynamoSessionStore(doc);
+    const prev = sessionRecord(uniqueId());
+    await sessions.create(prev, NOW);
+    // Inside the SDK's retry loop: the first PutItem reaches DynamoDB, then its response is "lost" to a reset
+    // connection, so the SDK sends the same request again and that attempt fails its condition.
+    const flaky = createDocumentClient({ endpoint: ddb.endpoint });
+    let attempts = 0;
+    flaky.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        attempts++;
+        if (attempts === 1) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET", $retryable: {} });
+        return result;
+      },
+      { step: "deserialize", name: "loseFirstResponse" },
+    );
+    const next = advanced(prev, "event-2");
+
+    const outcome = await new DynamoSessionStore(flaky).replace(prev, next);
+
+    expect(attempts).toBe(2);
+    expect(outcome).toEqual({ ok: true, record: next });
+    expect(await sessions.get(prev.session.sessionId, NOW)).toEqual(next);
+  });
+
   it("answers a conflicting create with the live record, with no second read", async () => {
     const { doc, sent } = await countingDocumentClient();
     const sessions = new DynamoSessionStore(doc);
@@ -58,7 +86,7 @@ describe("DynamoDB adapters, beyond the contract", () => {
     );
 
     expect(Object.keys(Item ?? {}).sort()).toEqual(
-      ["expiresAt", "lastAnswer", "lastEventId", "rev", "session", "sessionId"].sort(),
+      ["expiresAt", "lastAnswer", "lastEventId", "rev", "session", "sessionId", "writeId"].sort(),
     );
     expect(Item?.expiresAt).toEqual({ N: String(record.expiresAt) });
     expect(Item?.session?.M?.state).toEqual({ S: "main" });

@@ -112,14 +112,14 @@ export function describeStoreContract(adapter: string, makeStores: () => Promise
       expect(await stores.sessions.get(prev.session.sessionId, NOW)).toBeUndefined();
     });
 
-    it("treats an identical write that finds itself already stored as done (a retried request)", async () => {
+    it("treats a rival's write of the very same record as a conflict (concurrent deliveries of one event)", async () => {
       const prev = sessionRecord(uniqueId());
       await stores.sessions.create(prev, NOW);
       const next = advanced(prev, "event-2");
       await stores.sessions.replace(prev, next);
 
-      expect(await stores.sessions.replace(prev, next)).toEqual({ ok: true, record: next });
-      expect(await stores.sessions.create(next, NOW)).toEqual({ ok: true, record: next });
+      expect(await stores.sessions.replace(prev, next)).toEqual({ ok: false, current: next });
+      expect(await stores.sessions.create(next, NOW)).toEqual({ ok: false, current: next });
     });
 
     it("rejects a next record that is not prev's successor", async () => {

@@ -258,12 +258,9 @@ describe("exactly once", () => {
     expect(h.counts.Fallbacks ?? 0).toBe(0);
   });
 
-  // KNOWN BUG, marked `it.fails` until src/store is fixed: concurrent deliveries of one event compute identical
-  // records, and DynamoSessionStore.conflict() takes "the stored item equals what I wrote" for its own retried
-  // write, so every loser is told `ok: true` and counts the call, the visits and the onStep as its own. The fix
-  // belongs in the store (recognise its own retry by a per-call write id, not by equal content); when it lands,
-  // these start failing here: turn them into plain `it`.
-  it.fails("20 concurrent deliveries of CALL_RECEIVED count the call, its visits and its step once", async () => {
+  // Concurrent deliveries of one event compute identical records: the store tells its own retried request from a
+  // rival's identical write by a per-request write id, so only the winner counts the call, visits and step.
+  it("20 concurrent deliveries of CALL_RECEIVED count the call, its visits and its step once", async () => {
     const h = newHarness();
     const call = new SimulatedCall(NUMBER);
     const body = call.received();
@@ -276,7 +273,7 @@ describe("exactly once", () => {
     expect(h.counts.DuplicateEvents).toBe(19);
   });
 
-  it.fails("20 concurrent deliveries of one capture count its visits and its step once", async () => {
+  it("20 concurrent deliveries of one capture count its visits and its step once", async () => {
     const h = newHarness();
     const call = new SimulatedCall(NUMBER);
     const first = await post(h, call.received());
