@@ -10,6 +10,7 @@ import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import type { BuildOptions } from "esbuild";
 import type { TableDefinition } from "../src/store/tables.js";
 
 /** The repository root: bundling resolves entries, the lock file and node_modules from here. */
@@ -21,6 +22,49 @@ export const PROJECT_ROOT = join(import.meta.dirname, "..");
  */
 export const ESM_REQUIRE_SHIM =
   "import { createRequire as __callflowCreateRequire } from 'node:module'; const require = __callflowCreateRequire(import.meta.url);";
+
+/** Every callflow function runs on this; the bundle's esbuild target follows it. */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * How every callflow function is bundled, in one place. CallflowFunction hands it to CDK's esbuild, and
+ * `lambdaEsbuildOptions` gives the same settings to esbuild's own API, so the bundle test and the benchmark
+ * (bench/cold-start.ts) build exactly what is deployed.
+ */
+export const LAMBDA_BUNDLE = {
+  target: "node24",
+  // ESM builds of dependencies first: they tree-shake; "main" is the fallback for CommonJS-only packages.
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_SHIM,
+  minify: true,
+  sourceMap: true,
+  // Lambda runs with --enable-source-maps, which reads the whole map at init: without the sources' text it is a
+  // third of the size, and stack traces still point at file:line.
+  sourcesContent: false,
+  // Module path -> file, relative to the repository root (esbuild resolves aliases from its working directory).
+  alias: {
+    // Lambda supplies credentials in the environment; the rest of the SDK's default chain is dead weight there.
+    "@aws-sdk/credential-provider-node": "./lambdas/env-credentials.ts",
+  } as Record<string, string>,
+} as const;
+
+/** LAMBDA_BUNDLE as options for esbuild's JS API: what CDK puts on the esbuild command line for `entry`. */
+export function lambdaEsbuildOptions(entry: string): BuildOptions & { entryPoints: string[] } {
+  return {
+    entryPoints: [join(PROJECT_ROOT, entry)],
+    absWorkingDir: PROJECT_ROOT,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: LAMBDA_BUNDLE.target,
+    mainFields: [...LAMBDA_BUNDLE.mainFields],
+    banner: { js: LAMBDA_BUNDLE.banner },
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourceMap,
+    sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+    alias: { ...LAMBDA_BUNDLE.alias },
+  };
+}
 
 /**
  * What a function may do with a table. "read" and "readWrite" are CDK's grants; a list of actions is tighter still
@@ -64,7 +108,7 @@ export class CallflowFunction extends NodejsFunction {
       entry: join(PROJECT_ROOT, props.entry),
       handler: "handler",
       description: props.description,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -80,12 +124,13 @@ export class CallflowFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        // ESM builds of dependencies first: they tree-shake; "main" is the fallback for CommonJS-only packages.
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_SHIM,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
+        sourceMap: LAMBDA_BUNDLE.sourceMap,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
+        esbuildArgs: { "--alias": Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => `${from}=${to}`) },
         // The AWS SDK is bundled (nothing external): a pinned, tree-shaken SDK initialises faster than resolving
         // the runtime's copy, and the code runs against the SDK version it was tested with.
         externalModules: [],
