@@ -186,9 +186,13 @@ function table(rows: Row[]): string {
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
+/** The commit measured, marked "+changes" when the working tree differs from it (outside bench/results.json). */
 function gitCommit(): string {
-  const result = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: PROJECT_ROOT, encoding: "utf8" });
-  return result.status === 0 ? result.stdout.trim() : "unknown";
+  const git = (...args: string[]) => spawnSync("git", args, { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const head = git("rev-parse", "--short", "HEAD");
+  if (head.status !== 0) return "unknown";
+  const changes = git("status", "--porcelain", "--", ".", ":(exclude)bench/results.json").stdout.trim();
+  return `${head.stdout.trim()}${changes ? "+changes" : ""}`;
 }
 
 main(process.argv.slice(2)).then(
