@@ -12,8 +12,8 @@ import type { ParsedFile } from "./parse.js";
 import type { JsonPath, Place } from "./positions.js";
 import { isCalendarDate, isValidTimeZone, knownTimeZones, parseDaySpec, parseTimeRange } from "./schedule.js";
 import { didYouMean, didYouMeanHint } from "./suggest.js";
-import { BUILT_IN_VARIABLES, parseTemplate } from "./templates.js";
-import { stateTexts } from "./texts.js";
+import { BUILT_IN_VARIABLES } from "./templates.js";
+import { stateTexts, templateOf } from "./texts.js";
 
 /** 8x8's limits (Voice API: say / sayAndCapture text, sayAndCapture maxDigits). */
 export const MAX_TEXT_LENGTH = 3000;
@@ -78,8 +78,8 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
   if (!state.kind || STATE_KINDS.filter((k) => k in state.raw).length > 1) return;
   const body = asObject(state.body);
   // a misspelt `next` is already reported with a did-you-mean
-  const misspeltNext = Object.keys(state.raw).some((k) => k !== "next" && didYouMean(k, ["next"]) === "next");
-  if (NEXT_OWNERS.has(state.kind) && state.raw.next === undefined && !misspeltNext) {
+  const misspeltNext = () => Object.keys(state.raw).some((k) => k !== "next" && didYouMean(k, ["next"]) === "next");
+  if (NEXT_OWNERS.has(state.kind) && state.raw.next === undefined && !misspeltNext()) {
     report("schema", state.path, `state '${state.id}' (${state.kind}) needs 'next'`, {
       which: "key",
       hint: `add next: <state> beside ${state.kind}:`,
@@ -115,7 +115,7 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
       break;
   }
   for (const ref of stateTexts(state)) {
-    const parsed = parseTemplate(ref.text);
+    const parsed = templateOf(ref);
     for (const problem of parsed.problems) {
       report("invalid-template", ref.path, problem.message, {
         within: problem.raw,

@@ -11,7 +11,7 @@ import { allEdges, asObject, type FlowView, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { didYouMeanHint } from "./suggest.js";
 import { BUILT_IN_VARIABLES, parseTemplate } from "./templates.js";
-import { stateTexts } from "./texts.js";
+import { stateTexts, templateOf } from "./texts.js";
 
 interface Use {
   name: string;
@@ -22,7 +22,11 @@ interface Use {
   extra: ReadonlySet<string>;
 }
 
-/** Sets of variables as bit vectors: flows with thousands of states and variables stay linear-ish. */
+/**
+ * Sets of variables as bit vectors, one word per 32 variables. Each state's entry set costs (variables / 32)
+ * words, so a generated flow of 10,000 states and 4,000 variables needs about 5 MB and a few million word
+ * operations per pass; an edge's own assignments are kept as bit indexes, not as whole vectors.
+ */
 class VariableSets {
   private readonly index = new Map<string, number>();
   readonly words: number;
@@ -34,11 +38,17 @@ class VariableSets {
 
   of(names: Iterable<string>): Uint32Array {
     const bits = new Uint32Array(this.words);
+    for (const i of this.indexesOf(names)) bits[i >>> 5]! |= 1 << (i & 31);
+    return bits;
+  }
+
+  indexesOf(names: Iterable<string>): number[] {
+    const indexes: number[] = [];
     for (const name of names) {
       const i = this.index.get(name);
-      if (i !== undefined) bits[i >>> 5]! |= 1 << (i & 31);
+      if (i !== undefined) indexes.push(i);
     }
-    return bits;
+    return indexes;
   }
 
   has(bits: Uint32Array, name: string): boolean {
@@ -49,6 +59,7 @@ class VariableSets {
 
 /** IN sets per reachable state, as bit vectors over `sets`. */
 function assignedOnEntry(flow: FlowView, sets: VariableSets): Map<string, Uint32Array> {
+  const words = sets.words;
   const entry = new Map<string, Uint32Array>();
   const queue: string[] = [];
   const queued = new Set<string>();
@@ -58,20 +69,27 @@ function assignedOnEntry(flow: FlowView, sets: VariableSets): Map<string, Uint32
       queue.push(id);
     }
   };
-  /** IN(to) &= (known | assigns); true when IN(to) changed */
-  const meet = (to: string, known: Uint32Array, assigns: Uint32Array) => {
+  const scratch = new Uint32Array(words);
+  /** known | assigns, without allocating (valid until the next call) */
+  const withAssigns = (known: Uint32Array, assigns: readonly number[]): Uint32Array => {
+    if (assigns.length === 0) return known;
+    scratch.set(known);
+    for (const i of assigns) scratch[i >>> 5]! |= 1 << (i & 31);
+    return scratch;
+  };
+  /** IN(to) &= (known | assigns); the state is queued again when its set changed */
+  const meet = (to: string, known: Uint32Array, assigns: readonly number[]) => {
     if (!flow.byId.has(to)) return;
+    const incoming = withAssigns(known, assigns);
     const current = entry.get(to);
     if (!current) {
-      const fresh = new Uint32Array(sets.words);
-      for (let w = 0; w < sets.words; w++) fresh[w] = known[w]! | assigns[w]!;
-      entry.set(to, fresh);
+      entry.set(to, incoming.slice());
       enqueue(to);
       return;
     }
     let changed = false;
-    for (let w = 0; w < sets.words; w++) {
-      const narrowed = current[w]! & (known[w]! | assigns[w]!);
+    for (let w = 0; w < words; w++) {
+      const narrowed = current[w]! & incoming[w]!;
       if (narrowed !== current[w]) {
         current[w] = narrowed;
         changed = true;
@@ -80,17 +98,16 @@ function assignedOnEntry(flow: FlowView, sets: VariableSets): Map<string, Uint32
     if (changed) enqueue(to);
   };
   const builtIns = sets.of(BUILT_IN_VARIABLES);
-  const none = sets.of([]);
-  if (flow.start !== undefined) meet(flow.start, builtIns, none);
+  if (flow.start !== undefined) meet(flow.start, builtIns, []);
   // The engine may jump to onError from anywhere, before anything was assigned.
-  if (flow.onError !== undefined) meet(flow.onError, builtIns, none);
-  const edgesOf = new Map<string, { to: string; assigns: Uint32Array }[]>();
+  if (flow.onError !== undefined) meet(flow.onError, builtIns, []);
+  const edgesOf = new Map<string, { to: string; assigns: number[] }[]>();
   for (let i = 0; i < queue.length; i++) {
     const id = queue[i]!;
     queued.delete(id);
     let edges = edgesOf.get(id);
     if (!edges) {
-      edges = allEdges(flow, flow.byId.get(id)!).map((e) => ({ to: e.to, assigns: sets.of(e.assigns) }));
+      edges = allEdges(flow, flow.byId.get(id)!).map((e) => ({ to: e.to, assigns: sets.indexesOf(e.assigns) }));
       edgesOf.set(id, edges);
     }
     const known = entry.get(id)!;
@@ -154,7 +171,7 @@ function usesIn(state: StateView): Use[] {
     return uses;
   }
   for (const ref of stateTexts(state)) {
-    for (const v of parseTemplate(ref.text).variables) {
+    for (const v of templateOf(ref).variables) {
       uses.push({ name: v.name, path: ref.path, within: v.raw, extra: NOTHING });
     }
   }

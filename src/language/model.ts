@@ -54,7 +54,7 @@ export interface EdgeRef {
   /** where the target is written */
   path: JsonPath;
   /** variables surely assigned when this edge is taken */
-  assigns: string[];
+  assigns: readonly string[];
   /** "key" for global keys (taken from any menu or ask) */
   via: "flow" | "key";
 }
@@ -90,10 +90,25 @@ export function viewFlow(data: unknown): FlowView {
   };
 }
 
+const NO_ASSIGNS: readonly string[] = Object.freeze([]);
+
+/** Edges are asked for by several checks; each state's are built once (the arrays are shared: never mutate). */
+const ownEdgesOf = new WeakMap<StateView, readonly EdgeRef[]>();
+const allEdgesOf = new WeakMap<StateView, readonly EdgeRef[]>();
+
 /** The edges a state's own definition declares (global keys excluded: see keyEdges). */
-export function stateEdges(state: StateView): EdgeRef[] {
+export function stateEdges(state: StateView): readonly EdgeRef[] {
+  let edges = ownEdgesOf.get(state);
+  if (!edges) {
+    edges = declaredEdges(state);
+    ownEdgesOf.set(state, edges);
+  }
+  return edges;
+}
+
+function declaredEdges(state: StateView): EdgeRef[] {
   const edges: EdgeRef[] = [];
-  const add = (target: unknown, on: string, path: JsonPath, assigns: string[] = []) => {
+  const add = (target: unknown, on: string, path: JsonPath, assigns: readonly string[] = NO_ASSIGNS) => {
     if (typeof target === "string") edges.push({ from: state.id, to: target, on, path, assigns, via: "flow" });
   };
   const body = asObject(state.body);
@@ -150,9 +165,23 @@ export function keyEdges(flow: FlowView, state: StateView): EdgeRef[] {
   if (!state.kind || !CAPTURE_KINDS.has(state.kind)) return [];
   return flow.keys
     .filter((k) => !(KEY_ACTIONS as readonly string[]).includes(k.target))
-    .map((k) => ({ from: state.id, to: k.target, on: `key:${k.key}`, path: k.path, assigns: [], via: "key" as const }));
+    .map((k) => ({
+      from: state.id,
+      to: k.target,
+      on: `key:${k.key}`,
+      path: k.path,
+      assigns: NO_ASSIGNS,
+      via: "key" as const,
+    }));
 }
 
-export function allEdges(flow: FlowView, state: StateView): EdgeRef[] {
-  return [...stateEdges(state), ...keyEdges(flow, state)];
+/** A state's own edges and its global key edges (a StateView belongs to one FlowView, so one list per state). */
+export function allEdges(flow: FlowView, state: StateView): readonly EdgeRef[] {
+  let edges = allEdgesOf.get(state);
+  if (!edges) {
+    const keys = keyEdges(flow, state);
+    edges = keys.length === 0 ? stateEdges(state) : [...stateEdges(state), ...keys];
+    allEdgesOf.set(state, edges);
+  }
+  return edges;
 }

@@ -1,6 +1,7 @@
 /** Every piece of template text in a state, with its path: what is spoken, prompted, or assigned by `set`. */
 import { asObject, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
+import { type ParsedTemplate, parseTemplate } from "./templates.js";
 
 export interface TextRef {
   text: string;
@@ -16,7 +17,29 @@ export function messageTexts(value: unknown, path: JsonPath): TextRef[] {
   return [];
 }
 
-export function stateTexts(state: StateView): TextRef[] {
+/** The checker and the data-flow analysis both read every text: find and parse each once. */
+const textsOf = new WeakMap<StateView, readonly TextRef[]>();
+const templatesOf = new WeakMap<TextRef, ParsedTemplate>();
+
+export function stateTexts(state: StateView): readonly TextRef[] {
+  let texts = textsOf.get(state);
+  if (!texts) {
+    texts = findTexts(state);
+    textsOf.set(state, texts);
+  }
+  return texts;
+}
+
+export function templateOf(ref: TextRef): ParsedTemplate {
+  let parsed = templatesOf.get(ref);
+  if (!parsed) {
+    parsed = parseTemplate(ref.text);
+    templatesOf.set(ref, parsed);
+  }
+  return parsed;
+}
+
+function findTexts(state: StateView): TextRef[] {
   const body = asObject(state.body);
   const at = (...rest: (string | number)[]): JsonPath => [...state.path, ...rest];
   switch (state.kind) {

@@ -7,14 +7,41 @@ import { createHash } from "node:crypto";
 import type { CompiledMachine } from "../engine/machine.js";
 
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  // Plain string building (no intermediate arrays) and quoted keys from a cache: a machine of thousands of
+  // states is mostly the same few keys.
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += canonicalJson(value[i]) ?? ""; // as Array#join does for undefined
+    }
+    return out + "]";
   }
-  return JSON.stringify(value);
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  // the default sort compares UTF-16 code units, like < does
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const item = object[key];
+    if (item === undefined) continue;
+    if (first) first = false;
+    else out += ",";
+    out += quotedKey(key) + ":" + canonicalJson(item);
+  }
+  return out + "}";
+}
+
+const quotedKeys = new Map<string, string>();
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 export function versionOf(machine: Omit<CompiledMachine, "version"> & { version?: string }): string {
