@@ -1,47 +1,84 @@
 /**
  * Validates a parsed flow against schema/flow.schema.json and turns ajv's errors into positioned, readable
  * diagnostics: unknown keys point at the key (with a did-you-mean), union mismatches report the branch the
- * author evidently meant rather than every alternative. The schema is compiled once per process, and only by
- * the CLI / build (never imported by a Lambda).
+ * author evidently meant rather than every alternative. Only the CLI / build use it (never a Lambda).
+ *
+ * The validator is precompiled (flow-validator.generated.js, made by schema-codegen.ts) so a process does not
+ * spend ~100 ms compiling the schema; when the schema file no longer matches it (someone edited the schema
+ * and did not regenerate), the schema is compiled here instead, so results are always those of the schema.
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import type { Diagnostic } from "./diagnostics.js";
+import precompiled, { schemaSha256 as precompiledSha256 } from "./flow-validator.generated.js";
 import type { JsonPath, SourceLocator } from "./positions.js";
 import { didYouMean } from "./suggest.js";
 
 type Schema = Record<string, unknown>;
 
-const SCHEMA_URL = new URL("../../schema/flow.schema.json", import.meta.url);
+export const SCHEMA_URL = new URL("../../schema/flow.schema.json", import.meta.url);
 
-/** A validator for one definition ("#/definitions/message"), compiled on first use (error paths only). */
-function branchValidator(ref: string): ValidateFunction {
-  const { ajv } = compiledSchema();
-  const validate = ajv.getSchema(`${String(compiledSchema().root.$id)}${ref}`);
+/** ajv as the flow schema needs it; the generated validator is made with the same options. */
+export function flowSchemaAjv(extra: Options = {}): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    ...extra,
+  });
+  // Editor-only annotations understood by yaml-language-server / vscode-json-languageservice; we read them too.
+  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  return ajv;
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+let source: { text: string; root: Schema } | undefined;
+function schemaSource(): { text: string; root: Schema } {
+  if (!source) {
+    const text = readFileSync(SCHEMA_URL, "utf8");
+    source = { text, root: JSON.parse(text) as Schema };
+  }
+  return source;
+}
+
+export function flowSchema(): Schema {
+  return schemaSource().root;
+}
+
+/** Whether flow-validator.generated.js was generated from the schema as it is now. */
+export function precompiledValidatorIsCurrent(): boolean {
+  return precompiledSha256 === sha256(schemaSource().text);
+}
+
+let validator: ValidateFunction | undefined;
+function validateFlow(): ValidateFunction {
+  validator ??= precompiledValidatorIsCurrent() ? (precompiled as ValidateFunction) : compiledValidator("");
+  return validator;
+}
+
+let ajv: Ajv | undefined;
+/** The schema compiled in this process, whole ("") or one definition ("#/definitions/message"): for the union
+ * branches on error paths, or everything when the precompiled validator is out of date. */
+function compiledValidator(ref: string): ValidateFunction {
+  if (!ajv) {
+    ajv = flowSchemaAjv();
+    ajv.addSchema(flowSchema());
+  }
+  const validate = ajv.getSchema(`${String(flowSchema().$id)}${ref}`);
   if (!validate) throw new Error(`schema: cannot resolve ${ref}`);
   return validate;
 }
 
-let compiled: { ajv: Ajv; validate: ValidateFunction; root: Schema } | undefined;
-
-export function flowSchema(): Schema {
-  return compiledSchema().root;
-}
-
-function compiledSchema(): { ajv: Ajv; validate: ValidateFunction; root: Schema } {
-  if (!compiled) {
-    const root = JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as Schema;
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
-    // Editor-only annotations understood by yaml-language-server / vscode-json-languageservice; we read them too.
-    ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-    ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-    compiled = { ajv, validate: ajv.compile(root), root };
-  }
-  return compiled;
-}
-
 export function validateAgainstSchema(data: unknown, file: string, locator: SourceLocator): Diagnostic[] {
-  const { validate, root } = compiledSchema();
+  const validate = validateFlow();
+  const root = flowSchema();
   if (validate(data)) return [];
   const errors = dropRequiredExplainedByTypos(refineErrors(validate.errors ?? [], data, root));
   const seen = new Set<string>();
@@ -158,7 +195,7 @@ function resolveUnion(union: ErrorObject, errors: Refined[], data: unknown, root
     const expected = branches.map((b) => describeType(b)).join(" or ");
     return [...rest, { error: union, message: typeof ownMessage === "string" ? ownMessage : `expected ${expected}` }];
   }
-  const validate = branchValidator(ref);
+  const validate = compiledValidator(ref);
   if (validate(value)) return rest;
   const again = refineErrors(
     (validate.errors ?? []).map((e) => ({ ...e, instancePath: union.instancePath + e.instancePath })),
