@@ -191,7 +191,14 @@ function gitCommit(): string {
   const git = (...args: string[]) => spawnSync("git", args, { cwd: PROJECT_ROOT, encoding: "utf8" });
   const head = git("rev-parse", "--short", "HEAD");
   if (head.status !== 0) return "unknown";
-  const changes = git("status", "--porcelain", "--", ".", ":(exclude)bench/results.json").stdout.trim();
+  const changes = git(
+    "status",
+    "--porcelain",
+    "--",
+    ".",
+    ":(exclude)bench/results.json",
+    ":(exclude)node_modules",
+  ).stdout.trim();
   return `${head.stdout.trim()}${changes ? "+changes" : ""}`;
 }
 
