@@ -41,12 +41,15 @@ export function compileFlow(data: unknown, source?: string): CompiledMachine {
   for (const [key, target] of Object.entries(asObject(raw.keys) ?? {})) {
     keys[key] = target === "repeat" ? { repeat: true } : target === "back" ? { back: true } : { goto: String(target) };
   }
-  const globalKeyLength = Math.max(0, ...Object.keys(keys).map((k) => k.length));
-  const globalKeyHasHash = Object.keys(keys).some((k) => k.includes("#"));
+  const globalKeys: GlobalKeys = {
+    shortest: Math.min(...Object.keys(keys).map((k) => k.length)),
+    longest: Math.max(0, ...Object.keys(keys).map((k) => k.length)),
+    hasHash: Object.keys(keys).some((k) => k.includes("#")),
+  };
   const states: Record<string, CompiledState> = {};
   const sensitive = new Set<string>();
   for (const [id, value] of Object.entries(raw.states as Obj)) {
-    const state = compileState(value as Obj, defaults, globalKeyLength, globalKeyHasHash);
+    const state = compileState(value as Obj, defaults, globalKeys);
     if (state.kind === "ask" && state.sensitive) sensitive.add(state.into);
     states[id] = state;
   }
@@ -63,7 +66,14 @@ export function compileFlow(data: unknown, source?: string): CompiledMachine {
   return { ...machine, version: versionOf(machine), ...(source !== undefined ? { source } : {}) };
 }
 
-function compileState(raw: Obj, defaults: Defaults, globalKeyLength: number, globalKeyHasHash: boolean): CompiledState {
+/** Lengths of the global keys (shortest is Infinity without keys), which every capture must let through. */
+interface GlobalKeys {
+  shortest: number;
+  longest: number;
+  hasHash: boolean;
+}
+
+function compileState(raw: Obj, defaults: Defaults, globalKeys: GlobalKeys): CompiledState {
   const voiceProfile = (raw.voiceProfile as string | undefined) ?? defaults.voiceProfile;
   const next = raw.next as string;
   if ("say" in raw) return { kind: "say", voiceProfile, messages: messages(raw.say), next };
@@ -76,8 +86,8 @@ function compileState(raw: Obj, defaults: Defaults, globalKeyLength: number, glo
   if ("menu" in raw) {
     const menu = raw.menu as Obj;
     const options = { ...(menu.options as Record<string, string>) };
-    const longest = Math.max(globalKeyLength, ...Object.keys(options).map((k) => k.length));
-    const hasHashKey = globalKeyHasHash || Object.keys(options).some((k) => k.includes("#"));
+    const longest = Math.max(globalKeys.longest, ...Object.keys(options).map((k) => k.length));
+    const hasHashKey = globalKeys.hasHash || Object.keys(options).some((k) => k.includes("#"));
     // Single-key menus end on the first key; longer ones also end on # unless # is itself a key.
     const capture = captureFor(menu, defaults, 1, longest, longest > 1 && !hasHashKey);
     return {
@@ -110,7 +120,16 @@ function compileState(raw: Obj, defaults: Defaults, globalKeyLength: number, glo
       kind: "ask",
       voiceProfile,
       prompt: template(ask.prompt as string),
-      capture: captureFor(ask, defaults, min, max, terminator === "#"),
+      // Global keys are active in asks too, and 8x8 reports fewer than minDigits digits as nothing at all, so
+      // the capture lets the shortest key through (the engine still checks `digits`, as an invalid input) and,
+      // like a menu's, is long enough for the longest.
+      capture: captureFor(
+        ask,
+        defaults,
+        Math.min(min, globalKeys.shortest),
+        Math.max(max, globalKeys.longest),
+        terminator === "#",
+      ),
       attempts: (ask.attempts as number | undefined) ?? defaults.attempts,
       noInput: messages(ask.noInput),
       onExhausted: (ask.onExhausted as string | undefined) ?? null,

@@ -104,8 +104,9 @@ describe("compiled machine", () => {
       kind: "ask",
       voiceProfile: "en-US-BenjaminRUS",
       prompt: ["Enter your account number, then press hash."],
-      // overall = timeout 6s + 7 further digits and the # at 2s each
-      capture: { minDigits: 6, maxDigits: 8, completeOnHash: true, digitTimeoutMs: 2000, overallTimeoutMs: 22000 },
+      // overall = timeout 6s + 7 further digits and the # at 2s each; minDigits 1 lets the one-key global keys
+      // through (the engine checks `digits` itself)
+      capture: { minDigits: 1, maxDigits: 8, completeOnHash: true, digitTimeoutMs: 2000, overallTimeoutMs: 22000 },
       attempts: 2,
       noInput: [{ say: ["Please enter your account number."] }],
       onExhausted: null,
