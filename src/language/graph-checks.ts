@@ -1,6 +1,14 @@
 /** Graph rules: targets exist, non-blocking states never loop among themselves, every state is reachable. */
 import type { Reporter } from "./checker.js";
-import { allEdges, type EdgeRef, type FlowView, KEY_ACTIONS, NON_BLOCKING_KINDS, stateEdges } from "./model.js";
+import {
+  allEdges,
+  CAPTURE_KINDS,
+  type EdgeRef,
+  type FlowView,
+  KEY_ACTIONS,
+  NON_BLOCKING_KINDS,
+  stateEdges,
+} from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { didYouMean } from "./suggest.js";
 
@@ -8,6 +16,7 @@ export function checkGraph(flow: FlowView, report: Reporter): void {
   checkTargets(flow, report);
   checkNonBlockingLoops(flow, report);
   checkReachability(flow, report);
+  checkOnErrorEnds(flow, report);
 }
 
 function checkTargets(flow: FlowView, report: Reporter): void {
@@ -158,5 +167,43 @@ function checkReachability(flow: FlowView, report: Reporter): void {
       which: "key",
       hint: "remove it, or send a next/option/key to it",
     });
+  }
+}
+
+/**
+ * After a failure the engine renders `onError` and what follows it (say, play, set, branch, hours) and uses that
+ * answer only when it ends the call: nothing would record the session as waiting in a menu or ask, so a chain
+ * that can stop at one is replaced by the built-in apology (src/engine/fallback.ts). Warn about the shortest
+ * such path.
+ */
+function checkOnErrorEnds(flow: FlowView, report: Reporter): void {
+  if (flow.onError === undefined || !flow.byId.has(flow.onError)) return;
+  const cameFrom = new Map<string, string | null>([[flow.onError, null]]);
+  const queue = [flow.onError];
+  for (let i = 0; i < queue.length; i++) {
+    const state = flow.byId.get(queue[i]!)!;
+    if (state.kind && CAPTURE_KINDS.has(state.kind)) {
+      const path: string[] = [];
+      for (let at: string | null = state.id; at !== null; at = cameFrom.get(at) ?? null) path.unshift(at);
+      const through = path.length > 1 ? ` (${path.join(" -> ")})` : "";
+      report(
+        "blocking-on-error",
+        ["onError"],
+        `onError leads to the ${state.kind} '${state.id}'${through}, which waits for the caller`,
+        {
+          severity: "warning",
+          hint:
+            "after a failure the engine cannot wait for input, so callers would hear the built-in apology " +
+            "instead; end the onError path with a hangup or a transfer",
+        },
+      );
+      return;
+    }
+    if (!state.kind || !NON_BLOCKING_KINDS.has(state.kind)) continue;
+    for (const edge of stateEdges(state)) {
+      if (cameFrom.has(edge.to) || !flow.byId.has(edge.to)) continue;
+      cameFrom.set(edge.to, state.id);
+      queue.push(edge.to);
+    }
   }
 }

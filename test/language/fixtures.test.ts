@@ -32,6 +32,7 @@ const RULES = [
   "audio-prompt",
   "unreachable-state",
   "shadowed-key",
+  "blocking-on-error",
   "invalid-template",
   "reserved-variable",
 ];
