@@ -40,24 +40,82 @@ export function sortDiagnostics(diags: Diagnostic[]): Diagnostic[] {
 
 /** One diagnostic: header line, source line with a caret under the offending text, and the hint. */
 export function formatDiagnostic(d: Diagnostic, source?: string): string {
+  return render(d, source === undefined ? undefined : lineOf(source, lineStarts(source), d.line));
+}
+
+function render(d: Diagnostic, lineText: string | undefined): string {
   const out = [`${d.file}:${d.line}:${d.col} ${d.severity} [${d.rule}] ${d.message}`];
-  const lineText = source?.split(/\r?\n/)[d.line - 1];
   if (lineText !== undefined) {
     const gutter = String(d.line);
     const pad = " ".repeat(gutter.length);
-    const available = Math.max(1, lineText.length - (d.col - 1));
+    const shown = excerpt(lineText, d.col - 1);
+    const caretAt = shown.offset + Math.max(0, d.col - 1 - shown.from);
+    const available = Math.max(1, shown.to - (d.col - 1));
     const width = Math.max(1, Math.min(d.length ?? 1, available));
-    out.push(`  ${gutter} | ${lineText}`);
-    out.push(`  ${pad} | ${" ".repeat(Math.max(0, d.col - 1))}${"^".repeat(width)}`);
+    out.push(`  ${gutter} | ${shown.text}`);
+    out.push(`  ${pad} | ${" ".repeat(caretAt)}${"^".repeat(width)}`);
   }
   if (d.hint) out.push(`  hint: ${d.hint}`);
   return out.join("\n");
 }
 
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let lf = source.indexOf("\n"); lf >= 0; lf = source.indexOf("\n", lf + 1)) starts.push(lf + 1);
+  return starts;
+}
+
+/** The 1-based `line` of `source`, without its line break (\n or \r\n). */
+function lineOf(source: string, starts: number[], line: number): string | undefined {
+  const start = starts[line - 1];
+  if (start === undefined) return undefined;
+  const next = starts[line];
+  const text = source.slice(start, next === undefined ? source.length : next - 1);
+  return text.endsWith("\r") ? text.slice(0, -1) : text;
+}
+
+/** Source lines longer than this are shown as a window around the column. */
+const EXCERPT_WIDTH = 100;
+/** How much of the line before the column the window keeps. */
+const EXCERPT_CONTEXT = 30;
+const ELLIPSIS = "...";
+
+/**
+ * What to print of a source line: all of it when it is short, else EXCERPT_WIDTH characters around `column`
+ * (0-based) with an ellipsis where text was cut. `from`/`to` is the part of the line shown, `offset` where it
+ * starts in the printed text (after a leading ellipsis).
+ */
+function excerpt(line: string, column: number): { text: string; from: number; to: number; offset: number } {
+  if (line.length <= EXCERPT_WIDTH) return { text: line, from: 0, to: line.length, offset: 0 };
+  let from = Math.max(0, Math.min(column - EXCERPT_CONTEXT, line.length - EXCERPT_WIDTH));
+  let to = Math.min(line.length, from + EXCERPT_WIDTH);
+  // never cut a character made of two UTF-16 units (emoji) in half
+  if (from > 0 && isLowSurrogate(line.charCodeAt(from))) from++;
+  if (to < line.length && isLowSurrogate(line.charCodeAt(to))) to--;
+  const before = from > 0 ? ELLIPSIS : "";
+  const after = to < line.length ? ELLIPSIS : "";
+  return { text: before + line.slice(from, to) + after, from, to, offset: before.length };
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
 /** All diagnostics, sorted, separated by blank lines. `sources` maps file -> text, for the source excerpts. */
 export function formatDiagnostics(diags: Diagnostic[], sources: Sources = {}): string {
+  // each file's line starts are found once, however many diagnostics it has
+  const lines = new Map<string, number[]>();
   return sortDiagnostics(diags)
-    .map((d) => formatDiagnostic(d, sourceOf(sources, d.file)))
+    .map((d) => {
+      const source = sourceOf(sources, d.file);
+      if (source === undefined) return render(d, undefined);
+      let starts = lines.get(d.file);
+      if (!starts) {
+        starts = lineStarts(source);
+        lines.set(d.file, starts);
+      }
+      return render(d, lineOf(source, starts, d.line));
+    })
     .join("\n\n");
 }
 

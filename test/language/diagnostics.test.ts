@@ -112,6 +112,42 @@ describe("reporting", () => {
     expect(summarize([], 3)).toBe("3 flows ok");
   });
 
+  it("shows a window of a very long source line around the column, with ellipses, the caret still aligned", () => {
+    const padding = "x".repeat(2000);
+    const source = dedent(`
+      flow: long
+      start: main
+      states:
+        main: { say: "${padding} {{ bad name }} ${padding}", next: main2 }
+        main2: { hangup: {} }
+    `);
+    const { diagnostics } = compile(source, "flows/long.yaml");
+    const problem = diagnostics.find((d) => d.rule === "invalid-template")!;
+    expect(problem).toMatchObject({ line: 4, col: 2018 });
+    const [header, sourceLine, caretLine] = formatDiagnostics([problem], { "flows/long.yaml": source }).split("\n");
+    expect(header).toBe("flows/long.yaml:4:2018 error [invalid-template] 'bad name' is not a variable name");
+    expect(sourceLine!.length).toBeLessThanOrEqual(120);
+    expect(sourceLine).toMatch(/^ {2}4 \| \.\.\.x+ \{\{ bad name \}\} x+\.\.\.$/);
+    const caret = caretLine!.indexOf("^");
+    expect(sourceLine!.slice(caret, caret + "{{ bad name }}".length)).toBe("{{ bad name }}");
+    expect(caretLine!.slice(caret)).toBe("^".repeat("{{ bad name }}".length));
+  });
+
+  it("keeps the start of a long line when the column is near it, and its end when the column is near that", () => {
+    const line = `a: ${"y".repeat(300)}`;
+    const at = (col: number, length = 1) =>
+      formatDiagnostics([{ file: "f", line: 1, col, length, severity: "error", rule: "r", message: "m" }], {
+        f: line,
+      }).split("\n");
+    const [, start, startCaret] = at(1, 500);
+    expect(start).toMatch(/^ {2}1 \| a: y+\.\.\.$/);
+    expect(startCaret).toMatch(/^ {4}\| \^+$/);
+    expect(startCaret!.length).toBeLessThanOrEqual(start!.length);
+    const [, end, endCaret] = at(line.length);
+    expect(end).toMatch(/^ {2}1 \| \.\.\.y+$/);
+    expect(endCaret!.indexOf("^")).toBe(end!.length - 1);
+  });
+
   it("turns union mismatches into the message for the alternative that was meant", () => {
     const { diagnostics } = compile(`
       flow: unions
