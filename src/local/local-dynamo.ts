@@ -28,7 +28,8 @@ export async function openLocalDynamo(options: { endpoint?: string } = {}): Prom
   const env = options.endpoint ? { ...process.env, DYNAMODB_ENDPOINT: options.endpoint } : process.env;
   const instance = await startDynamoDbLocal({ env });
   try {
-    const admin = createDynamoDbClient({ endpoint: instance.endpoint });
+    // Table creation is the first request a fresh JVM serves: give it more than the runtime's per-request budget.
+    const admin = createDynamoDbClient({ endpoint: instance.endpoint, requestTimeoutMs: 10_000 });
     try {
       await ensureTables(admin);
     } finally {

@@ -30,12 +30,17 @@ export const MetricName = {
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
+/** Metrics objects created while POWERTOOLS_METRICS_DISABLED was set (Powertools reads it at construction too). */
+const disabled = new WeakSet<Metrics>();
+
 /** Create once per process (module scope in a Lambda). */
 export function createMetrics(options: { serviceName?: string } = {}): Metrics {
-  return new Metrics({
+  const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
     serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "callflow",
   });
+  if (process.env.POWERTOOLS_METRICS_DISABLED === "true") disabled.add(metrics);
+  return metrics;
 }
 
 /** Dimension value when no flow is known (an unrouted call, a summary for a session we never stored). */
@@ -46,7 +51,8 @@ export const NO_FLOW = "none";
  * into another's when a process serves requests concurrently (the local server).
  */
 export function countMetric(metrics: Metrics, name: MetricName, flow: string | undefined, value = 1): void {
-  if (value <= 0) return;
+  // Disabled (the local stack, tests): skip building a metric set per count, a measurable part of each event.
+  if (value <= 0 || disabled.has(metrics)) return;
   const single = metrics.singleMetric();
   single.addDimension("flow", flow ?? NO_FLOW);
   single.addMetric(name, MetricUnit.Count, value);
