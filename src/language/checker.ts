@@ -271,7 +271,7 @@ function checkHours(state: StateView, body: Obj, report: Reporter): void {
   const at = (...rest: (string | number)[]): JsonPath => [...state.path, "hours", ...rest];
   if (typeof body.timezone === "string" && !isValidTimeZone(body.timezone)) {
     report("invalid-timezone", at("timezone"), `'${body.timezone}' is not an IANA time zone`, {
-      hint: didYouMeanHint(body.timezone, knownTimeZones()) ?? "e.g. Asia/Singapore, Europe/London, America/New_York",
+      hint: timeZoneHint(body.timezone) ?? "e.g. Asia/Singapore, Europe/London, America/New_York",
     });
   }
   for (const [spec, value] of Object.entries(asObject(body.open) ?? {})) {
@@ -294,6 +294,16 @@ function checkHours(state: StateView, body: Obj, report: Reporter): void {
       }
     });
   }
+}
+
+/** Time zones are a fixed list of ~400: remember each misspelling's suggestion (a flow may repeat it often). */
+const timeZoneHints = new Map<string, string | undefined>();
+function timeZoneHint(zone: string): string | undefined {
+  if (!timeZoneHints.has(zone)) {
+    if (timeZoneHints.size > 1000) timeZoneHints.clear();
+    timeZoneHints.set(zone, didYouMeanHint(zone, knownTimeZones()));
+  }
+  return timeZoneHints.get(zone);
 }
 
 function article(word: string): string {

@@ -9,7 +9,7 @@ import type { Reporter } from "./checker.js";
 import { provenSet, valueTests } from "./conditions.js";
 import { allEdges, asObject, type FlowView, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
-import { didYouMeanHint } from "./suggest.js";
+import { Suggestions } from "./suggest.js";
 import { BUILT_IN_VARIABLES, parseTemplate } from "./templates.js";
 import { stateTexts, templateOf } from "./texts.js";
 
@@ -125,6 +125,7 @@ export function checkDataFlow(flow: FlowView, report: Reporter): void {
   const entry = assignedOnEntry(flow, sets);
 
   let explained = 0;
+  const names = new Suggestions(everAssigned);
   for (const state of flow.states) {
     const known = entry.get(state.id);
     if (!known) continue; // unreachable: warned about elsewhere
@@ -135,7 +136,7 @@ export function checkDataFlow(flow: FlowView, report: Reporter): void {
         report("unassigned-variable", use.path, `variable '${use.name}' is never assigned`, {
           ...options,
           hint:
-            didYouMeanHint(use.name, everAssigned) ??
+            names.hint(use.name) ??
             `assign it with an ask (into: ${use.name}) or a set state; built-ins: ${BUILT_IN_VARIABLES.join(", ")}`,
         });
         continue;

@@ -10,7 +10,7 @@ import {
   stateEdges,
 } from "./model.js";
 import type { JsonPath } from "./positions.js";
-import { didYouMean } from "./suggest.js";
+import { Suggestions } from "./suggest.js";
 
 export function checkGraph(flow: FlowView, report: Reporter): void {
   checkTargets(flow, report);
@@ -21,9 +21,11 @@ export function checkGraph(flow: FlowView, report: Reporter): void {
 
 function checkTargets(flow: FlowView, report: Reporter): void {
   const ids = [...flow.byId.keys()];
+  const states = new Suggestions(ids);
+  const statesAndActions = new Suggestions([...ids, ...KEY_ACTIONS]);
   const check = (target: string | undefined, path: JsonPath, extra: readonly string[] = []) => {
     if (target === undefined || flow.byId.has(target) || extra.includes(target)) return;
-    const suggestion = didYouMean(target, [...ids, ...extra]);
+    const suggestion = (extra.length > 0 ? statesAndActions : states).suggest(target);
     report("unknown-target", path, `state '${target}' does not exist`, {
       hint: suggestion
         ? `did you mean '${suggestion}'?`
