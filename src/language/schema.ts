@@ -124,11 +124,38 @@ interface Refined {
 }
 
 function refineErrors(errors: ErrorObject[], data: unknown, root: Schema): Refined[] {
+  // The schema's unions all sit inside a state, so each state's errors can be refined on their own: a generated
+  // flow with thousands of broken states then costs thousands of small refinements instead of one that grows
+  // with the square of the error count. Should a union ever sit outside the states, refine everything together.
+  const byState = new Map<string, ErrorObject[]>();
+  for (const error of errors) {
+    const scope = stateScope(error.instancePath);
+    if (scope === undefined && isUnion(error)) return refineTogether(errors, data, root);
+    const group = byState.get(scope ?? "");
+    if (group) group.push(error);
+    else byState.set(scope ?? "", [error]);
+  }
+  if (byState.size <= 1) return refineTogether(errors, data, root);
+  return [...byState.values()].flatMap((group) => refineTogether(group, data, root));
+}
+
+/** "/states/main" for any path inside state `main`; undefined outside the states. */
+function stateScope(instancePath: string): string | undefined {
+  if (!instancePath.startsWith("/states/")) return undefined;
+  const end = instancePath.indexOf("/", "/states/".length);
+  return end < 0 ? instancePath : instancePath.slice(0, end);
+}
+
+function isUnion(error: ErrorObject): boolean {
+  return error.keyword === "oneOf" || error.keyword === "anyOf";
+}
+
+function refineTogether(errors: ErrorObject[], data: unknown, root: Schema): Refined[] {
   let current = errors.map((error): Refined => ({ error }));
   for (;;) {
     const union = current
+      .filter((r) => isUnion(r.error) && !r.message)
       .map((r) => r.error)
-      .filter((e) => (e.keyword === "oneOf" || e.keyword === "anyOf") && !current.find((r) => r.error === e)?.message)
       .sort((a, b) => a.instancePath.length - b.instancePath.length)[0];
     if (!union) break;
     current = resolveUnion(union, current, data, root);

@@ -148,6 +148,18 @@ describe("reporting", () => {
     expect(endCaret!.indexOf("^")).toBe(end!.length - 1);
   });
 
+  it("explains schema errors in thousands of states without slowing down quadratically", () => {
+    const states = Array.from({ length: 3000 }, (_, i) => `  s${i}: { sya: "Hi", next: s${i + 1} }`);
+    const text = `flow: many\nstart: s0\nstates:\n${states.join("\n")}\n  s3000: { hangup: {} }\n`;
+    const started = performance.now();
+    const schema = compile(text).diagnostics.filter((d) => d.rule === "schema");
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(schema.filter((d) => d.message === "unknown property 'sya' in state 's7'")).toEqual([
+      expect.objectContaining({ line: 11, col: 9, hint: "did you mean 'say'?" }),
+    ]);
+    expect(schema.length).toBeGreaterThanOrEqual(3000);
+  });
+
   it("turns union mismatches into the message for the alternative that was meant", () => {
     const { diagnostics } = compile(`
       flow: unions
