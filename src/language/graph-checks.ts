@@ -23,10 +23,11 @@ function checkTargets(flow: FlowView, report: Reporter): void {
   const ids = [...flow.byId.keys()];
   const states = new Suggestions(ids);
   const statesAndActions = new Suggestions([...ids, ...KEY_ACTIONS]);
-  const check = (target: string | undefined, path: JsonPath, extra: readonly string[] = []) => {
+  /** `where.path` is only read for a target that does not exist (edges build their paths on demand). */
+  const check = (target: string | undefined, where: { readonly path: JsonPath }, extra: readonly string[] = []) => {
     if (target === undefined || flow.byId.has(target) || extra.includes(target)) return;
     const suggestion = (extra.length > 0 ? statesAndActions : states).suggest(target);
-    report("unknown-target", path, `state '${target}' does not exist`, {
+    report("unknown-target", where.path, `state '${target}' does not exist`, {
       hint: suggestion
         ? `did you mean '${suggestion}'?`
         : ids.length <= 12
@@ -34,10 +35,10 @@ function checkTargets(flow: FlowView, report: Reporter): void {
           : undefined,
     });
   };
-  check(flow.start, ["start"]);
-  check(flow.onError, ["onError"]);
-  for (const key of flow.keys) check(key.target, key.path, KEY_ACTIONS);
-  for (const state of flow.states) for (const edge of stateEdges(state)) check(edge.to, edge.path);
+  check(flow.start, { path: ["start"] });
+  check(flow.onError, { path: ["onError"] });
+  for (const key of flow.keys) check(key.target, key, KEY_ACTIONS);
+  for (const state of flow.states) for (const edge of stateEdges(state)) check(edge.to, edge);
 }
 
 /** Strongly connected components of the non-blocking subgraph (iterative Tarjan: flows may have thousands of

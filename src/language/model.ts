@@ -47,17 +47,45 @@ export interface StateView {
 }
 
 export interface EdgeRef {
-  from: string;
-  to: string;
+  readonly from: string;
+  readonly to: string;
   /** label, as the engine reports transitions: a digit, next, then, else, case:N, exhausted, key:X */
-  on: string;
+  readonly on: string;
   /** where the target is written */
-  path: JsonPath;
+  readonly path: JsonPath;
   /** variables surely assigned when this edge is taken */
-  assigns: readonly string[];
+  readonly assigns: readonly string[];
   /** "key" for global keys (taken from any menu or ask) */
-  via: "flow" | "key";
+  readonly via: "flow" | "key";
 }
+
+/** An edge whose path is put together only when a diagnostic asks for it: flows have tens of thousands of edges
+ * and almost none is ever reported. */
+class Edge implements EdgeRef {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+    readonly on: string,
+    readonly assigns: readonly string[],
+    readonly via: "flow" | "key",
+    private readonly base: JsonPath,
+    private readonly tail: readonly (string | number)[],
+  ) {}
+
+  get path(): JsonPath {
+    return [...this.base, ...this.tail];
+  }
+}
+
+const NEXT = ["next"] as const;
+const TAILS = {
+  askNext: ["ask", "next"],
+  menuExhausted: ["menu", "onExhausted"],
+  askExhausted: ["ask", "onExhausted"],
+  hoursThen: ["hours", "then"],
+  hoursElse: ["hours", "else"],
+  none: [],
+} as const;
 
 export interface FlowView {
   raw: Obj;
@@ -108,51 +136,55 @@ export function stateEdges(state: StateView): readonly EdgeRef[] {
 
 function declaredEdges(state: StateView): EdgeRef[] {
   const edges: EdgeRef[] = [];
-  const add = (target: unknown, on: string, path: JsonPath, assigns: readonly string[] = NO_ASSIGNS) => {
-    if (typeof target === "string") edges.push({ from: state.id, to: target, on, path, assigns, via: "flow" });
+  const add = (
+    target: unknown,
+    on: string,
+    tail: readonly (string | number)[],
+    assigns: readonly string[] = NO_ASSIGNS,
+  ) => {
+    if (typeof target === "string") edges.push(new Edge(state.id, target, on, assigns, "flow", state.path, tail));
   };
   const body = asObject(state.body);
-  const at = (...rest: (string | number)[]): JsonPath => [...state.path, ...rest];
   switch (state.kind) {
     case "say":
     case "play":
-      add(state.raw.next, "next", at("next"));
+      add(state.raw.next, "next", NEXT);
       break;
     case "set":
-      add(state.raw.next, "next", at("next"), Object.keys(body ?? {}));
+      add(state.raw.next, "next", NEXT, Object.keys(body ?? {}));
       break;
-    case "menu":
-      for (const [digits, target] of Object.entries(asObject(body?.options) ?? {})) {
-        add(target, digits, at("menu", "options", digits));
-      }
-      add(body?.onExhausted, "exhausted", at("menu", "onExhausted"));
+    case "menu": {
+      const options = asObject(body?.options) ?? {};
+      for (const digits of Object.keys(options)) add(options[digits], digits, ["menu", "options", digits]);
+      add(body?.onExhausted, "exhausted", TAILS.menuExhausted);
       break;
+    }
     case "ask": {
       const into = asString(body?.into);
-      add(body?.next, "next", at("ask", "next"), into ? [into] : []);
-      add(body?.onExhausted, "exhausted", at("ask", "onExhausted"));
+      add(body?.next, "next", TAILS.askNext, into ? [into] : NO_ASSIGNS);
+      add(body?.onExhausted, "exhausted", TAILS.askExhausted);
       break;
     }
     case "branch": {
       if (!Array.isArray(state.body)) break;
       // Falling past a case proves what its condition being false proves.
-      let failed = new Set<string>();
+      let failed: readonly string[] = NO_ASSIGNS;
       let caseIndex = 0;
       state.body.forEach((item, i) => {
         const entry = asObject(item) ?? {};
         if ("if" in entry) {
-          add(entry.then, `case:${caseIndex}`, at("branch", i, "then"), [...failed, ...provenSet(entry.if, true)]);
-          failed = new Set([...failed, ...provenSet(entry.if, false)]);
+          add(entry.then, `case:${caseIndex}`, ["branch", i, "then"], union(failed, provenSet(entry.if, true)));
+          failed = union(failed, provenSet(entry.if, false));
           caseIndex++;
         } else if ("else" in entry) {
-          add(entry.else, "else", at("branch", i, "else"), [...failed]);
+          add(entry.else, "else", ["branch", i, "else"], failed);
         }
       });
       break;
     }
     case "hours":
-      add(body?.then, "then", at("hours", "then"));
-      add(body?.else, "else", at("hours", "else"));
+      add(body?.then, "then", TAILS.hoursThen);
+      add(body?.else, "else", TAILS.hoursElse);
       break;
     default:
       break;
@@ -160,19 +192,20 @@ function declaredEdges(state: StateView): EdgeRef[] {
   return edges;
 }
 
+/** The names in `a` and then those of `b` not in `a` (shared empty list when both are empty). */
+function union(a: readonly string[], b: ReadonlySet<string>): readonly string[] {
+  if (b.size === 0) return a;
+  const out = [...a];
+  for (const name of b) if (!out.includes(name)) out.push(name);
+  return out;
+}
+
 /** Global key edges from a menu or ask (to states only; repeat/back stay on known ground). */
 export function keyEdges(flow: FlowView, state: StateView): EdgeRef[] {
   if (!state.kind || !CAPTURE_KINDS.has(state.kind)) return [];
   return flow.keys
     .filter((k) => !(KEY_ACTIONS as readonly string[]).includes(k.target))
-    .map((k) => ({
-      from: state.id,
-      to: k.target,
-      on: `key:${k.key}`,
-      path: k.path,
-      assigns: NO_ASSIGNS,
-      via: "key" as const,
-    }));
+    .map((k) => new Edge(state.id, k.target, `key:${k.key}`, NO_ASSIGNS, "key", k.path, TAILS.none));
 }
 
 /** A state's own edges and its global key edges (a StateView belongs to one FlowView, so one list per state). */
