@@ -10,7 +10,7 @@ import { provenSet, valueTests } from "./conditions.js";
 import { allEdges, asObject, type FlowView, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { Suggestions } from "./suggest.js";
-import { BUILT_IN_VARIABLES, parseTemplate } from "./templates.js";
+import { BUILT_IN_VARIABLES } from "./templates.js";
 import { stateTexts, templateOf } from "./texts.js";
 
 interface Use {
@@ -51,67 +51,102 @@ class VariableSets {
     return indexes;
   }
 
-  has(bits: Uint32Array, name: string): boolean {
-    const i = this.index.get(name);
-    return i !== undefined && (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  indexOf(name: string): number | undefined {
+    return this.index.get(name);
   }
 }
 
-/** IN sets per reachable state, as bit vectors over `sets`. */
-function assignedOnEntry(flow: FlowView, sets: VariableSets): Map<string, Uint32Array> {
+/** IN sets of the reachable states: one flat buffer of `words` words per state (in flow.states order), so
+ * thousands of states cost one allocation rather than thousands of small typed arrays. */
+class EntrySets {
+  readonly index = new Map<string, number>();
+  readonly bits: Uint32Array;
+  /** 1 once the state's set exists (it was reached) */
+  readonly reached: Uint8Array;
+
+  constructor(
+    flow: FlowView,
+    readonly words: number,
+  ) {
+    for (const [i, state] of flow.states.entries()) this.index.set(state.id, i);
+    this.bits = new Uint32Array(flow.states.length * words);
+    this.reached = new Uint8Array(flow.states.length);
+  }
+
+  /** Whether any path reaches the state. */
+  isReached(id: string): boolean {
+    const i = this.index.get(id);
+    return i !== undefined && this.reached[i] === 1;
+  }
+
+  /** Whether variable number `v` is surely set on entry to the state. */
+  has(id: string, v: number | undefined): boolean {
+    const i = this.index.get(id);
+    if (i === undefined || v === undefined) return false;
+    return (this.bits[i * this.words + (v >>> 5)]! & (1 << (v & 31))) !== 0;
+  }
+}
+
+function assignedOnEntry(flow: FlowView, sets: VariableSets): EntrySets {
   const words = sets.words;
-  const entry = new Map<string, Uint32Array>();
-  const queue: string[] = [];
-  const queued = new Set<string>();
-  const enqueue = (id: string) => {
-    if (!queued.has(id)) {
-      queued.add(id);
-      queue.push(id);
+  const entry = new EntrySets(flow, words);
+  const { bits, reached, index } = entry;
+  const queue: number[] = [];
+  const queued = new Uint8Array(flow.states.length);
+  const enqueue = (i: number) => {
+    if (!queued[i]) {
+      queued[i] = 1;
+      queue.push(i);
     }
   };
   const scratch = new Uint32Array(words);
-  /** known | assigns, without allocating (valid until the next call) */
-  const withAssigns = (known: Uint32Array, assigns: readonly number[]): Uint32Array => {
-    if (assigns.length === 0) return known;
-    scratch.set(known);
-    for (const i of assigns) scratch[i >>> 5]! |= 1 << (i & 31);
-    return scratch;
-  };
-  /** IN(to) &= (known | assigns); the state is queued again when its set changed */
-  const meet = (to: string, known: Uint32Array, assigns: readonly number[]) => {
-    if (!flow.byId.has(to)) return;
-    const incoming = withAssigns(known, assigns);
-    const current = entry.get(to);
-    if (!current) {
-      entry.set(to, incoming.slice());
+  /** IN(to) &= (bits[from] | assigns); the state is queued again when its set changed */
+  const meet = (to: number, from: Uint32Array, fromAt: number, assigns: readonly number[]) => {
+    let source = from;
+    let sourceAt = fromAt;
+    if (assigns.length > 0) {
+      for (let w = 0; w < words; w++) scratch[w] = from[fromAt + w]!;
+      for (const v of assigns) scratch[v >>> 5]! |= 1 << (v & 31);
+      source = scratch;
+      sourceAt = 0;
+    }
+    const at = to * words;
+    if (!reached[to]) {
+      reached[to] = 1;
+      for (let w = 0; w < words; w++) bits[at + w] = source[sourceAt + w]!;
       enqueue(to);
       return;
     }
     let changed = false;
     for (let w = 0; w < words; w++) {
-      const narrowed = current[w]! & incoming[w]!;
-      if (narrowed !== current[w]) {
-        current[w] = narrowed;
+      const narrowed = bits[at + w]! & source[sourceAt + w]!;
+      if (narrowed !== bits[at + w]) {
+        bits[at + w] = narrowed;
         changed = true;
       }
     }
     if (changed) enqueue(to);
   };
   const builtIns = sets.of(BUILT_IN_VARIABLES);
-  if (flow.start !== undefined) meet(flow.start, builtIns, []);
-  // The engine may jump to onError from anywhere, before anything was assigned.
-  if (flow.onError !== undefined) meet(flow.onError, builtIns, []);
-  const edgesOf = new Map<string, { to: string; assigns: number[] }[]>();
-  for (let i = 0; i < queue.length; i++) {
-    const id = queue[i]!;
-    queued.delete(id);
-    let edges = edgesOf.get(id);
+  for (const root of [flow.start, flow.onError]) {
+    // The engine may jump to onError from anywhere, before anything was assigned.
+    const i = root === undefined ? undefined : index.get(root);
+    if (i !== undefined) meet(i, builtIns, 0, []);
+  }
+  const edgesOf: ({ to: number; assigns: number[] }[] | undefined)[] = [];
+  for (let q = 0; q < queue.length; q++) {
+    const i = queue[q]!;
+    queued[i] = 0;
+    let edges = edgesOf[i];
     if (!edges) {
-      edges = allEdges(flow, flow.byId.get(id)!).map((e) => ({ to: e.to, assigns: sets.indexesOf(e.assigns) }));
-      edgesOf.set(id, edges);
+      edges = [];
+      for (const e of allEdges(flow, flow.states[i]!)) {
+        const to = index.get(e.to);
+        if (to !== undefined) edges.push({ to, assigns: sets.indexesOf(e.assigns) });
+      }
+      edgesOf[i] = edges;
     }
-    const known = entry.get(id)!;
-    for (const edge of edges) meet(edge.to, known, edge.assigns);
+    for (const edge of edges) meet(edge.to, bits, i * words, edge.assigns);
   }
   return entry;
 }
@@ -127,10 +162,9 @@ export function checkDataFlow(flow: FlowView, report: Reporter): void {
   let explained = 0;
   const names = new Suggestions(everAssigned);
   for (const state of flow.states) {
-    const known = entry.get(state.id);
-    if (!known) continue; // unreachable: warned about elsewhere
+    if (!entry.isReached(state.id)) continue; // unreachable: warned about elsewhere
     for (const use of usesIn(state)) {
-      if (sets.has(known, use.name) || use.extra.has(use.name)) continue;
+      if (entry.has(state.id, sets.indexOf(use.name)) || use.extra.has(use.name)) continue;
       const options = use.within ? { within: use.within } : {};
       if (!everAssigned.has(use.name)) {
         report("unassigned-variable", use.path, `variable '${use.name}' is never assigned`, {
@@ -159,15 +193,18 @@ function usesIn(state: StateView): Use[] {
   const uses: Use[] = [];
   if (state.kind === "set") {
     // In declaration order, as the engine assigns them: a value may use the names assigned before it.
-    const earlier = new Set<string>();
+    // stateTexts lists the text values in that same order.
+    const texts = stateTexts(state);
+    let next = 0;
+    const earlier: string[] = [];
     for (const [name, value] of Object.entries(asObject(state.body) ?? {})) {
       if (typeof value === "string") {
-        const extra = new Set(earlier);
-        for (const v of parseTemplate(value).variables) {
-          uses.push({ name: v.name, path: [...state.path, "set", name], within: v.raw, extra });
-        }
+        const ref = texts[next++]!;
+        const { variables } = templateOf(ref);
+        const extra = variables.length > 0 && earlier.length > 0 ? new Set(earlier) : NOTHING;
+        for (const v of variables) uses.push({ name: v.name, path: ref.path, within: v.raw, extra });
       }
-      earlier.add(name);
+      earlier.push(name);
     }
     return uses;
   }

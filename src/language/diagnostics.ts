@@ -75,9 +75,9 @@ function lineOf(source: string, starts: number[], line: number): string | undefi
 }
 
 /** Source lines longer than this are shown as a window around the column. */
-const EXCERPT_WIDTH = 100;
+const EXCERPT_WIDTH = 120;
 /** How much of the line before the column the window keeps. */
-const EXCERPT_CONTEXT = 30;
+const EXCERPT_CONTEXT = 40;
 const ELLIPSIS = "...";
 
 /**

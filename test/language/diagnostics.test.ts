@@ -126,7 +126,7 @@ describe("reporting", () => {
     expect(problem).toMatchObject({ line: 4, col: 2018 });
     const [header, sourceLine, caretLine] = formatDiagnostics([problem], { "flows/long.yaml": source }).split("\n");
     expect(header).toBe("flows/long.yaml:4:2018 error [invalid-template] 'bad name' is not a variable name");
-    expect(sourceLine!.length).toBeLessThanOrEqual(120);
+    expect(sourceLine!.length).toBeLessThanOrEqual(140);
     expect(sourceLine).toMatch(/^ {2}4 \| \.\.\.x+ \{\{ bad name \}\} x+\.\.\.$/);
     const caret = caretLine!.indexOf("^");
     expect(sourceLine!.slice(caret, caret + "{{ bad name }}".length)).toBe("{{ bad name }}");
