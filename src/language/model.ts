@@ -6,6 +6,7 @@
 import type { StateKind } from "../engine/machine.js";
 import { provenSet } from "./conditions.js";
 import type { JsonPath } from "./positions.js";
+import type { TextRef } from "./texts.js";
 
 export const STATE_KINDS: readonly StateKind[] = [
   "say",
@@ -44,6 +45,14 @@ export interface StateView {
   /** the value under the kind key */
   body: unknown;
   path: JsonPath;
+  /** what the checks derive from the state, built once on first use (plain fields: cheaper than WeakMaps) */
+  memo: StateMemo;
+}
+
+export interface StateMemo {
+  edges: readonly EdgeRef[] | undefined;
+  allEdges: readonly EdgeRef[] | undefined;
+  texts: readonly TextRef[] | undefined;
 }
 
 export interface EdgeRef {
@@ -103,7 +112,14 @@ export function viewFlow(data: unknown): FlowView {
   for (const [id, value] of Object.entries(asObject(raw.states) ?? {})) {
     const state = asObject(value) ?? {};
     const kind = STATE_KINDS.find((k) => k in state);
-    states.push({ id, kind, raw: state, body: kind ? state[kind] : undefined, path: ["states", id] });
+    states.push({
+      id,
+      kind,
+      raw: state,
+      body: kind ? state[kind] : undefined,
+      path: ["states", id],
+      memo: { edges: undefined, allEdges: undefined, texts: undefined },
+    });
   }
   const keys = Object.entries(asObject(raw.keys) ?? {})
     .filter(([, target]) => typeof target === "string")
@@ -120,18 +136,11 @@ export function viewFlow(data: unknown): FlowView {
 
 const NO_ASSIGNS: readonly string[] = Object.freeze([]);
 
-/** Edges are asked for by several checks; each state's are built once (the arrays are shared: never mutate). */
-const ownEdgesOf = new WeakMap<StateView, readonly EdgeRef[]>();
-const allEdgesOf = new WeakMap<StateView, readonly EdgeRef[]>();
-
-/** The edges a state's own definition declares (global keys excluded: see keyEdges). */
+/** The edges a state's own definition declares (global keys excluded: see keyEdges). Several checks ask, so
+ * they are built once per state (the array is shared: never mutate it). */
 export function stateEdges(state: StateView): readonly EdgeRef[] {
-  let edges = ownEdgesOf.get(state);
-  if (!edges) {
-    edges = declaredEdges(state);
-    ownEdgesOf.set(state, edges);
-  }
-  return edges;
+  state.memo.edges ??= declaredEdges(state);
+  return state.memo.edges;
 }
 
 function declaredEdges(state: StateView): EdgeRef[] {
@@ -210,11 +219,9 @@ export function keyEdges(flow: FlowView, state: StateView): EdgeRef[] {
 
 /** A state's own edges and its global key edges (a StateView belongs to one FlowView, so one list per state). */
 export function allEdges(flow: FlowView, state: StateView): readonly EdgeRef[] {
-  let edges = allEdgesOf.get(state);
-  if (!edges) {
+  if (!state.memo.allEdges) {
     const keys = keyEdges(flow, state);
-    edges = keys.length === 0 ? stateEdges(state) : [...stateEdges(state), ...keys];
-    allEdgesOf.set(state, edges);
+    state.memo.allEdges = keys.length === 0 ? stateEdges(state) : [...stateEdges(state), ...keys];
   }
-  return edges;
+  return state.memo.allEdges;
 }

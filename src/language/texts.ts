@@ -8,35 +8,26 @@ export interface TextRef {
   path: JsonPath;
   /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables */
   role: "speech" | "assignment";
+  /** the parsed template, once templateOf has been asked */
+  parsed?: ParsedTemplate | undefined;
 }
 
 /** Strings in a message list value: "text", { play }, or a list of them. */
 export function messageTexts(value: unknown, path: JsonPath): TextRef[] {
-  if (typeof value === "string") return [{ text: value, path, role: "speech" }];
+  if (typeof value === "string") return [{ text: value, path, role: "speech", parsed: undefined }];
   if (Array.isArray(value)) return value.flatMap((item, i) => messageTexts(item, [...path, i]));
   return [];
 }
 
 /** The checker and the data-flow analysis both read every text: find and parse each once. */
-const textsOf = new WeakMap<StateView, readonly TextRef[]>();
-const templatesOf = new WeakMap<TextRef, ParsedTemplate>();
-
 export function stateTexts(state: StateView): readonly TextRef[] {
-  let texts = textsOf.get(state);
-  if (!texts) {
-    texts = findTexts(state);
-    textsOf.set(state, texts);
-  }
-  return texts;
+  state.memo.texts ??= findTexts(state);
+  return state.memo.texts;
 }
 
 export function templateOf(ref: TextRef): ParsedTemplate {
-  let parsed = templatesOf.get(ref);
-  if (!parsed) {
-    parsed = parseTemplate(ref.text);
-    templatesOf.set(ref, parsed);
-  }
-  return parsed;
+  ref.parsed ??= parseTemplate(ref.text);
+  return ref.parsed;
 }
 
 function findTexts(state: StateView): TextRef[] {
@@ -55,7 +46,12 @@ function findTexts(state: StateView): TextRef[] {
     case "set":
       return Object.entries(body ?? {})
         .filter(([, v]) => typeof v === "string")
-        .map(([name, v]) => ({ text: v as string, path: at("set", name), role: "assignment" as const }));
+        .map(([name, v]) => ({
+          text: v as string,
+          path: at("set", name),
+          role: "assignment" as const,
+          parsed: undefined,
+        }));
     default:
       return [];
   }
