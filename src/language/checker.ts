@@ -75,7 +75,7 @@ const NEXT_OWNERS = new Set(["say", "play", "set"]);
 
 function checkState(flow: FlowView, state: StateView, report: Reporter): void {
   // no kind, or several: the schema reported it, and what else to expect is anyone's guess
-  if (!state.kind || STATE_KINDS.filter((k) => k in state.raw).length > 1) return;
+  if (!state.kind || kindCount(state.raw) > 1) return;
   const body = asObject(state.body);
   // a misspelt `next` is already reported with a did-you-mean
   const misspeltNext = () => Object.keys(state.raw).some((k) => k !== "next" && didYouMean(k, ["next"]) === "next");
@@ -138,6 +138,12 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
   }
 }
 
+function kindCount(raw: Obj): number {
+  let count = 0;
+  for (const kind of STATE_KINDS) if (kind in raw) count++;
+  return count;
+}
+
 function checkCapturePrompt(state: StateView, body: Obj, report: Reporter): void {
   const prompt = asObject(body.prompt);
   if (prompt && "play" in prompt) {
@@ -157,11 +163,10 @@ function checkCapturePrompt(state: StateView, body: Obj, report: Reporter): void
 function checkMenu(flow: FlowView, state: StateView, body: Obj, report: Reporter): void {
   checkCapturePrompt(state, body, report);
   checkTimeouts([...state.path, "menu"], body, asObject(flow.raw.defaults), report);
-  const globalKeys = new Map(flow.keys.map((k) => [k.key, k.target]));
   for (const digits of Object.keys(asObject(body.options) ?? {})) {
     const path = [...state.path, "menu", "options", digits];
     checkDigitKey(digits, path, "option", report);
-    const shadowed = globalKeys.get(digits);
+    const shadowed = flow.keys.find((k) => k.key === digits)?.target;
     if (shadowed !== undefined) {
       report(
         "shadowed-key",
