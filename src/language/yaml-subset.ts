@@ -51,6 +51,10 @@ const NOT_PLAIN_START = new Set("[]{},#&*!|>'\"%@`".split("").map((c) => c.charC
 /** YAML's implicit keys may be at most 1024 characters; stay well clear of the limit. */
 const MAX_KEY_LENGTH = 1000;
 
+/** Flows nest a few levels deep; anything far deeper is left to the yaml package (which reports it as too deep
+ * before the checker's recursive walks could overflow). */
+const MAX_DEPTH = 64;
+
 /** YAML 1.2 core schema tags, as the `yaml` package resolves plain scalars by default. */
 let core: { schema: Schema; options: unknown } | undefined;
 function coreSchema(): { schema: Schema; options: unknown } {
@@ -67,7 +71,8 @@ export function readYamlSubset(text: string): SubsetResult | undefined {
   try {
     data = new Reader(text, false).document();
   } catch (error) {
-    if (error instanceof OutsideSubset) return undefined;
+    // absurdly deep nesting overflows the stack: the yaml package reports that as an error of the file
+    if (error instanceof OutsideSubset || error instanceof RangeError) return undefined;
     throw error;
   }
   let tree: SourceNode | undefined;
@@ -107,6 +112,8 @@ class Reader {
   private resume = 0;
   /** the last value's node, when building the tree */
   node: SourceNode | null = null;
+  /** collections currently open */
+  private depth = 0;
   /** the last key's text and node, and the offset of its `:` */
   private keyText = "";
   private keyNode: SourceScalar | null = null;
@@ -222,6 +229,7 @@ class Reader {
 
   /** A block map whose first key is at `at`, indented `indent`. */
   private blockMap(at: number, indent: number): Record<string, unknown> {
+    this.enter();
     const data: Record<string, unknown> = {};
     const entries: SourceEntry[] | null = this.withTree ? [] : null;
     let keyAt = at;
@@ -237,6 +245,7 @@ class Reader {
       const resume = this.resume;
       const next = this.nextContent(resume);
       if (next.at >= this.length || next.indent < indent) {
+        this.depth--;
         this.finish(entries ? { kind: "map", start: at, end, entries } : null, end, resume);
         return data;
       }
@@ -247,6 +256,7 @@ class Reader {
 
   /** A block sequence whose first `-` is at `at`, indented `indent`. */
   private blockSeq(at: number, indent: number): unknown[] {
+    this.enter();
     const data: unknown[] = [];
     const items: SourceNode[] | null = this.withTree ? [] : null;
     let dashAt = at;
@@ -264,12 +274,17 @@ class Reader {
         // a list beside its key (`key:` then `- item` at the same indent) ends at the next key
         (next.indent === indent && (this.code(next.at) !== DASH || !this.isSeparator(next.at + 1)));
       if (done) {
+        this.depth--;
         this.finish(items ? { kind: "seq", start: at, end, items } : null, end, resume);
         return data;
       }
       if (next.indent > indent) outside();
       dashAt = next.at;
     }
+  }
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) outside();
   }
 
   private finish(node: SourceNode | null, end: number, resume: number): void {
@@ -465,6 +480,7 @@ class Reader {
   }
 
   private flowMap(at: number): Record<string, unknown> {
+    this.enter();
     const data: Record<string, unknown> = {};
     const entries: SourceEntry[] | null = this.withTree ? [] : null;
     let i = this.skipSpaces(at + 1);
@@ -495,10 +511,12 @@ class Reader {
     }
     this.node = entries ? { kind: "map", start: at, end: i + 1, entries } : null;
     this.end = i + 1;
+    this.depth--;
     return data;
   }
 
   private flowSeq(at: number): unknown[] {
+    this.enter();
     const data: unknown[] = [];
     const items: SourceNode[] | null = this.withTree ? [] : null;
     let i = this.skipSpaces(at + 1);
@@ -511,6 +529,7 @@ class Reader {
     }
     this.node = items ? { kind: "seq", start: at, end: i + 1, items } : null;
     this.end = i + 1;
+    this.depth--;
     return data;
   }
 

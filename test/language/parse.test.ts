@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseFlowYaml } from "../../src/language/parse.js";
 import { readYamlSubset } from "../../src/language/yaml-subset.js";
+import { compile } from "./helpers.js";
 
 describe("parseFlowYaml", () => {
   it("reads plain flow YAML with the fast reader and anything else with the yaml package, to the same data", () => {
@@ -33,5 +34,14 @@ describe("parseFlowYaml", () => {
       [5_003, 3],
       [5_004, 16],
     ]);
+  });
+
+  it("leaves absurdly deep nesting to the yaml package, which reports it instead of crashing", () => {
+    const depth = 3000;
+    const text = `flow: deep\nstart: a\nstates:\n  a: { say: ${"[".repeat(depth)}${"]".repeat(depth)}, next: a }\n`;
+    expect(readYamlSubset(text)).toBeUndefined();
+    const { diagnostics, machine } = compile(text);
+    expect(machine).toBeUndefined();
+    expect(diagnostics[0]).toMatchObject({ rule: "yaml-syntax", severity: "error" });
   });
 });
