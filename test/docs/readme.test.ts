@@ -4,21 +4,20 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileFlowSource, loadFlows } from "../../src/language/index.js";
-import { parseScenarioFile, runScenario, TestRig } from "../../src/testing/index.js";
+import { compileFlowSource } from "../../src/language/index.js";
+import { parseScenarioFile, runScenario, type TestRig } from "../../src/testing/index.js";
 import { formatResult } from "../../src/testing/report.js";
-import { dynamoDbForTests } from "../support/dynamodb.js";
+import { exampleFlowRig, exampleMachines } from "../support/rig.js";
 
 const readme = readFileSync("README.md", "utf8");
 const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] as string);
 const flowBlock = yamlBlocks.find((b) => /^states:/m.test(b));
 const scenarioBlock = yamlBlocks.find((b) => /^scenarios:/m.test(b));
-const { machines } = loadFlows("flows");
+const machines = exampleMachines;
 let rig: TestRig;
 
 beforeAll(async () => {
-  const { endpoint } = await dynamoDbForTests();
-  rig = await TestRig.open({ machines, endpoint });
+  rig = await exampleFlowRig();
 });
 
 afterAll(async () => {

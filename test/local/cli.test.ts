@@ -1,7 +1,6 @@
 /**
  * `ivr replay` and `ivr call` as users run them: subprocesses of bin/ivr.mjs, on the run's shared DynamoDB Local.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import type { LocalServer } from "../../src/local/server.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
+import { runIvr } from "../support/ivr.js";
 
 const FLOW = `flow: cli-demo
 numbers: ["+6531112222"]
@@ -36,23 +36,8 @@ let dir: string;
 let endpoint: string;
 let server: LocalServer;
 
-function ivr(args: string[], input = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/ivr.mjs", ...args], {
-      env: { ...process.env, DYNAMODB_ENDPOINT: endpoint, LOG_LEVEL: "" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function ivr(args: string[], input = "") {
+  return runIvr(args, { env: { DYNAMODB_ENDPOINT: endpoint, LOG_LEVEL: "" }, input });
 }
 
 beforeAll(async () => {

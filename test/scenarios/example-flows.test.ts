@@ -4,19 +4,17 @@
  * they reach together, which must be every state and every transition.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFlows } from "../../src/language/index.js";
-import { loadScenarioFile, runScenario, scenarioFilesIn, TestRig } from "../../src/testing/index.js";
+import { loadScenarioFile, runScenario, scenarioFilesIn, type TestRig } from "../../src/testing/index.js";
 import { formatCoverage, formatResult } from "../../src/testing/report.js";
-import { dynamoDbForTests } from "../support/dynamodb.js";
+import { exampleFlowRig, exampleMachines } from "../support/rig.js";
 
-const { machines } = loadFlows("flows");
+const machines = exampleMachines;
 const files = scenarioFilesIn(["flows"]).map((file) => loadScenarioFile(file, machines));
 
 let rig: TestRig;
 
 beforeAll(async () => {
-  const { endpoint } = await dynamoDbForTests();
-  rig = await TestRig.open({ machines, endpoint });
+  rig = await exampleFlowRig();
 });
 
 afterAll(async () => {

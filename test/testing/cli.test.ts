@@ -1,12 +1,12 @@
 /**
  * `ivr test` as users run it: a subprocess of bin/ivr.mjs on the run's shared DynamoDB Local.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoDbForTests } from "../support/dynamodb.js";
+import { runIvr } from "../support/ivr.js";
 
 const FLOW = `flow: tiny
 numbers: ["+6531119999"]
@@ -45,22 +45,8 @@ scenarios:
 let dir: string;
 let endpoint: string;
 
-function ivr(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/ivr.mjs", "test", "--flows", dir, ...args], {
-      env: { ...process.env, DYNAMODB_ENDPOINT: endpoint, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function ivr(args: string[]) {
+  return runIvr(["test", "--flows", dir, ...args], { env: { DYNAMODB_ENDPOINT: endpoint, NO_COLOR: "1" } });
 }
 
 beforeAll(async () => {

@@ -3,18 +3,23 @@
  * the diff a failure prints, hang-ups and summaries, and the TypeScript `dial` API.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFlows } from "../../src/language/index.js";
-import { dial, hangUpAll, loadScenarioFile, parseScenarioFile, runScenario, TestRig } from "../../src/testing/index.js";
+import {
+  dial,
+  hangUpAll,
+  loadScenarioFile,
+  parseScenarioFile,
+  runScenario,
+  type TestRig,
+} from "../../src/testing/index.js";
 import { formatResult, jsonReport } from "../../src/testing/report.js";
-import { dynamoDbForTests } from "../support/dynamodb.js";
+import { exampleFlowRig, exampleMachines } from "../support/rig.js";
 
-const { machines } = loadFlows("flows");
+const machines = exampleMachines;
 const OPEN = new Date("2026-11-24T10:00:00+08:00"); // a Tuesday morning in Singapore
 let rig: TestRig;
 
 beforeAll(async () => {
-  const { endpoint } = await dynamoDbForTests();
-  rig = await TestRig.open({ machines, endpoint });
+  rig = await exampleFlowRig();
 });
 
 afterAll(async () => {
