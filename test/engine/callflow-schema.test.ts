@@ -1,20 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assertValidCallflow, callflowProblems } from "../support/callflow-schema.js";
+import { capture, say } from "../support/callflows.js";
 
-const say = { action: "say", params: { text: "Hello.", voiceProfile: "en-GB-Emma" } };
-const capture = {
-  action: "sayAndCapture",
-  params: {
-    promptMessage: "Press 1.",
-    voiceProfile: "en-GB-Emma",
-    minDigits: 1,
-    maxDigits: 1,
-    completeOnHash: false,
-    digitTimeout: 3000,
-    overallTimeout: 5000,
-    noOfTries: 1,
-  },
-};
 const makeCall = { action: "makeCall", params: { source: "+6531234567", destination: "+6560000000" } };
 const withParams = (action: { action: string; params: object }, params: object) => ({
   ...action,

@@ -2,20 +2,7 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import type { CallflowAction } from "../../src/engine/callflow.js";
 import { parseDtmfList, ReplayError, replayCall, replayJson } from "../../src/local/replay.js";
-
-const capture: CallflowAction = {
-  action: "sayAndCapture",
-  params: {
-    promptMessage: "Press 1.",
-    voiceProfile: "en-GB-Emma",
-    minDigits: 1,
-    maxDigits: 1,
-    completeOnHash: false,
-    digitTimeout: 3000,
-    overallTimeout: 5000,
-    noOfTries: 1,
-  },
-};
+import { capture } from "../support/callflows.js";
 
 /** A stand-in VCA handler: answers a capture until it hears "1", then hangs up; records what it was sent. */
 function fakeHandler() {

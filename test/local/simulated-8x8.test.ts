@@ -9,22 +9,9 @@ import {
   newSimulatedCall,
   sessionSummaryEvent,
 } from "../../src/local/simulated-8x8.js";
+import { capture, say } from "../support/callflows.js";
 
 const at = new Date("2026-01-05T02:00:00.000Z");
-const say: CallflowAction = { action: "say", params: { text: "Hello.", voiceProfile: "en-GB-Emma" } };
-const capture: CallflowAction = {
-  action: "sayAndCapture",
-  params: {
-    promptMessage: "Press 1.",
-    voiceProfile: "en-GB-Emma",
-    minDigits: 1,
-    maxDigits: 1,
-    completeOnHash: false,
-    digitTimeout: 3000,
-    overallTimeout: 5000,
-    noOfTries: 1,
-  },
-};
 const transfer: CallflowAction = { action: "makeCall", params: { source: "+6531234567", destination: "+6560000000" } };
 
 describe("simulated 8x8 events", () => {
