@@ -3,7 +3,7 @@
  * the (possibly frozen) clock.
  */
 import type { CompiledMachine } from "../engine/machine.js";
-import { FlowRegistry } from "../webhooks/flow-registry.js";
+import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler } from "../webhooks/http-handlers.js";
 import type { LocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
@@ -19,9 +19,8 @@ export async function createReplayHandler(options: {
   const { machine, called, dynamo, now } = options;
   // Stored like the deploy stores it, so the call is served exactly as a deployed one would be.
   await dynamo.flowVersions.put(machine);
-  // Route --to (or the placeholder of an outbound-only flow) to this machine; `numbers` is not part of the
-  // version, and a copy leaves the stored machine as compiled.
-  const routed = { ...machine, numbers: [...new Set([...machine.numbers, called])] };
+  // Route --to (or the placeholder of an outbound-only flow) to this machine.
+  const routed = alsoRoutedTo(machine, called);
   const { logger, metrics } = createLocalObservability();
   return createVcaHandler({
     sessions: dynamo.sessions,

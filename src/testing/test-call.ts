@@ -24,7 +24,7 @@ import {
   simulateCapture,
 } from "../local/simulated-8x8.js";
 import type { SessionRecord, SessionStore, SummaryRecord } from "../store/ports.js";
-import { FlowRegistry } from "../webhooks/flow-registry.js";
+import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
 import {
   DEFAULT_SESSION_TTL_SECONDS,
@@ -137,8 +137,8 @@ export class TestCall {
     const lag = frozen ? Math.max(0, Math.ceil((Date.now() - frozen.getTime()) / 1000)) : 0;
     const sessionTtlSeconds = DEFAULT_SESSION_TTL_SECONDS + lag;
 
-    // The number dialled reaches this flow whatever the flows say (`numbers` is not part of a version).
-    const routed = outbound ? machine : { ...machine, numbers: [...new Set([...machine.numbers, called])] };
+    // The number dialled reaches this flow whatever the flows say.
+    const routed = outbound ? machine : alsoRoutedTo(machine, called);
     const others = env.machines.filter((m) => m.flow !== machine.flow && !m.numbers.includes(called));
     const flows = new FlowRegistry([routed, ...others], env.dynamo.flowVersions);
     const { logger, metrics } = createLocalObservability();

@@ -67,6 +67,14 @@ export class FlowRegistry {
   }
 }
 
+/**
+ * The machine with `number` routed to it as well, for tools that dial a flow on a number of their choosing
+ * (`ivr replay --to`, tests). `numbers` is not part of a version, and the copy leaves the compiled machine as is.
+ */
+export function alsoRoutedTo(machine: CompiledMachine, number: string): CompiledMachine {
+  return { ...machine, numbers: [...new Set([...machine.numbers, number])] };
+}
+
 function normaliseNumber(number: string): string {
   const trimmed = number.replace(/[\s()-]/g, "");
   return trimmed.startsWith("+") ? trimmed : `+${trimmed}`;
