@@ -17,5 +17,23 @@ export function conditionHolds(
   if (value === undefined) return false;
   if ("equals" in condition) return value === condition.equals;
   if ("matches" in condition) return pattern(condition.matches).test(value);
-  return condition.in.includes(value);
+  if ("in" in condition) return condition.in.includes(value);
+  return compareNumber(condition, value);
+}
+
+type NumericCondition = Extract<
+  Condition,
+  { lessThan: number } | { atMost: number } | { greaterThan: number } | { atLeast: number }
+>;
+
+/** Numeric comparisons: a value that is not a plain decimal number (including "") makes them false. */
+function compareNumber(condition: NumericCondition, value: string): boolean {
+  const trimmed = value.trim();
+  if (trimmed === "" || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)) return false;
+  const n = Number(trimmed);
+  if (!Number.isFinite(n)) return false;
+  if ("lessThan" in condition) return n < condition.lessThan;
+  if ("atMost" in condition) return n <= condition.atMost;
+  if ("greaterThan" in condition) return n > condition.greaterThan;
+  return n >= condition.atLeast;
 }

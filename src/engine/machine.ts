@@ -28,6 +28,11 @@ export type Condition =
   | { var: string; matches: string }
   | { var: string; in: string[] }
   | { var: string; exists: boolean }
+  /** numeric comparisons: a value that is not a number makes them false */
+  | { var: string; lessThan: number }
+  | { var: string; atMost: number }
+  | { var: string; greaterThan: number }
+  | { var: string; atLeast: number }
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition };
@@ -105,6 +110,8 @@ export interface HoursState extends StateBase {
 
 export interface TransferState extends StateBase {
   kind: "transfer";
+  /** optional business label carried with the call's outcome (e.g. "confirmed") */
+  result?: string;
   to: string;
   /** caller id for the outgoing leg; absent: the number the caller dialled (inbound) / our number (outbound) */
   callerId?: string;
@@ -115,7 +122,68 @@ export interface TransferState extends StateBase {
 
 export interface HangupState extends StateBase {
   kind: "hangup";
+  /** optional business label carried with the call's outcome (e.g. "confirmed") */
+  result?: string;
   say: Message[];
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A JSON request body with templated strings: rendered by the engine, each string a template. */
+export type BodyTemplate =
+  | { text: Template }
+  | { value: number | boolean | null }
+  | { object: Record<string, BodyTemplate> }
+  | { list: BodyTemplate[] };
+
+/**
+ * A request to one of the flow's declared services. The engine never performs it: it returns the request as an
+ * effect and is resumed with the outcome (src/webhooks asks src/integration to perform it).
+ */
+export interface FetchState extends StateBase {
+  kind: "fetch";
+  /** a key of CompiledMachine.services */
+  service: string;
+  method: HttpMethod;
+  /** appended to the service's base URL; each variable's value is percent-encoded when rendered */
+  path: Template;
+  /** query parameters, values templated (and encoded when rendered) */
+  query: Record<string, Template>;
+  /** JSON object body (never with GET) */
+  body?: Record<string, BodyTemplate>;
+  /** the state's timeout, else the service's, else 2000 */
+  timeoutMs: number;
+  /** the hold message (`say`): heard BEFORE the request is sent; empty: none */
+  hold: Message[];
+  /** variable -> dotted path into the JSON response, split ("items.0.id" -> ["items", 0, "id"]) */
+  into: Record<string, (string | number)[]>;
+  /** `into` variables masked like a sensitive ask (also listed in CompiledMachine.sensitive) */
+  sensitive: string[];
+  /** status routes: an exact code ("404") or a class ("4xx") -> state; an exact code beats a class */
+  on: Record<string, string>;
+  /** any other 2xx */
+  next: string;
+  /** timeout, network error, unrouted status, non-JSON 2xx when `into` is given; null: the flow's onError */
+  onError: string | null;
+}
+
+/** A service a flow declares: where its requests go and what they carry. */
+export interface CompiledService {
+  /** base URL as written (https, or http to a loopback host); replaced at run time by
+   * CALLFLOW_SERVICE_URL_<service> (local), CDK context (deployed) or scenario stubs */
+  url: string;
+  /** sent on every request; a part `{ secret }` is filled in from the secret store, never by the engine */
+  headers: Record<string, (string | { secret: string })[]>;
+  /** default request timeout (the service's `timeout`, else 2000) */
+  timeoutMs: number;
+}
+
+/** A per-call input of an outbound call (`inputs:`): set as a variable before the first state. */
+export interface CompiledInput {
+  required: boolean;
+  sensitive: boolean;
+  /** a value must match this regex (source) */
+  pattern?: string;
 }
 
 export type CompiledState =
@@ -127,7 +195,8 @@ export type CompiledState =
   | SetState
   | HoursState
   | TransferState
-  | HangupState;
+  | HangupState
+  | FetchState;
 
 export type StateKind = CompiledState["kind"];
 
@@ -144,8 +213,14 @@ export interface CompiledMachine {
   /** global keys, active in every menu and ask */
   keys: Record<string, KeyTarget>;
   states: Record<string, CompiledState>;
-  /** names of variables captured by `sensitive` asks: never logged, masked in summaries */
+  /** names of variables captured by `sensitive` asks, fetches and inputs: never logged, masked in summaries */
   sensitive: string[];
+  /** declared services (absent when none: the version of a flow without them is unchanged) */
+  services?: Record<string, CompiledService>;
+  /** secret names the flow may use in service headers (absent when none) */
+  secrets?: string[];
+  /** per-call inputs of outbound calls (absent when none) */
+  inputs?: Record<string, CompiledInput>;
   /** where it came from, for messages only; not part of the version */
   source?: string;
 }

@@ -116,6 +116,9 @@ export function walkFrom(machine: CompiledMachine, draft: Draft, id: string): "w
         draft.actions.push({ action: "hangup" });
         end(draft, current);
         return "ended";
+      case "fetch":
+        // The fetch effect (request out, resume with the response) is not wired into the engine yet.
+        throw new EngineError(`flow ${machine.flow}: state "${current}" is a fetch, which this engine cannot run yet`);
     }
   }
   throw new EngineError(`flow ${machine.flow}: more than ${MAX_STEPS_PER_ANSWER} states without input from "${id}"`);

@@ -70,6 +70,10 @@ export function describeCondition(c: Condition): string {
   if ("equals" in c) return `${c.var} = ${c.equals}`;
   if ("matches" in c) return `${c.var} ~ /${c.matches}/`;
   if ("in" in c) return `${c.var} in [${c.in.join(", ")}]`;
+  if ("lessThan" in c) return `${c.var} < ${c.lessThan}`;
+  if ("atMost" in c) return `${c.var} <= ${c.atMost}`;
+  if ("greaterThan" in c) return `${c.var} > ${c.greaterThan}`;
+  if ("atLeast" in c) return `${c.var} >= ${c.atLeast}`;
   return c.exists ? `${c.var} is set` : `${c.var} is not set`;
 }
 

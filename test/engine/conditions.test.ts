@@ -24,6 +24,23 @@ describe("branch conditions", () => {
     expect(holds({ var: "queue", in: ["sales"] })).toBe(false);
   });
 
+  it("numeric comparisons compare as numbers; a value that is not a number makes them false", () => {
+    const n = (value: string, condition: Omit<Condition, "var">) =>
+      conditionHolds({ var: "x", ...condition } as Condition, { x: value }, (source) => new RegExp(source));
+    expect(n("9", { lessThan: 10 })).toBe(true);
+    expect(n("10", { lessThan: 10 })).toBe(false);
+    expect(n("10", { atMost: 10 })).toBe(true);
+    expect(n("100.50", { greaterThan: 100.5 })).toBe(false);
+    expect(n("100.51", { greaterThan: 100.5 })).toBe(true);
+    expect(n("-3", { atLeast: -3 })).toBe(true);
+    expect(n(" 7 ", { atLeast: 7 })).toBe(true);
+    for (const bad of ["", "abc", "12abc", "0x10", "Infinity", "NaN", "1e999"]) {
+      expect(n(bad, { lessThan: 1e300 })).toBe(false);
+      expect(n(bad, { greaterThan: -1e300 })).toBe(false);
+    }
+    expect(holds({ var: "missing", lessThan: 1 })).toBe(false);
+  });
+
   it("exists (assigned, even to an empty string)", () => {
     expect(holds({ var: "empty", exists: true })).toBe(true);
     expect(holds({ var: "missing", exists: true })).toBe(false);
