@@ -5,7 +5,7 @@
  */
 import { regexesIn } from "./conditions.js";
 import { checkDataFlow } from "./dataflow.js";
-import type { Diagnostic, Severity } from "./diagnostics.js";
+import type { Diagnostic, Reporter } from "./diagnostics.js";
 import { checkGraph } from "./graph-checks.js";
 import { asObject, type FlowView, type Obj, STATE_KINDS, type StateView, viewFlow } from "./model.js";
 import type { ParsedFile } from "./parse.js";
@@ -22,13 +22,6 @@ export const DEFAULT_TIMEOUT = 5;
 export const DEFAULT_DIGIT_TIMEOUT = 3;
 
 const DIGIT_KEYS = /^[0-9*#]+$/;
-
-export type Reporter = (
-  rule: string,
-  path: JsonPath,
-  message: string,
-  options?: { hint?: string; severity?: Severity; which?: "key" | "value"; within?: string },
-) => void;
 
 export function checkFlow(parsed: ParsedFile): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

@@ -5,8 +5,9 @@
  * proves). Uses: {{x}} in any text or `set` value, and `var` in equals/matches/in tests. `exists` tests are not
  * uses: testing whether something is set is always fine, and it proves the variable set on the matching edge.
  */
-import type { Reporter } from "./checker.js";
+
 import { provenSet, valueTests } from "./conditions.js";
+import type { Reporter } from "./diagnostics.js";
 import { allEdges, asObject, type FlowView, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { Suggestions } from "./suggest.js";

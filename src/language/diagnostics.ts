@@ -3,6 +3,8 @@
  * (`file:line:col severity [rule] message`, the source line, a caret line, then an optional hint; like tsc).
  */
 
+import type { JsonPath } from "./positions.js";
+
 export type Severity = "error" | "warning";
 
 export interface Diagnostic {
@@ -19,6 +21,15 @@ export interface Diagnostic {
   /** how many characters the caret line underlines (default 1); optional addition to the shared shape */
   length?: number;
 }
+
+/** How the checks report a finding: the rule, where (a JSON path into the flow, pointed at by key or value, or at
+ * a substring of it with `within`) and what; the checker turns it into a positioned Diagnostic. */
+export type Reporter = (
+  rule: string,
+  path: JsonPath,
+  message: string,
+  options?: { hint?: string; severity?: Severity; which?: "key" | "value"; within?: string },
+) => void;
 
 export type Sources = Record<string, string> | Map<string, string>;
 

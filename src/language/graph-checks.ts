@@ -1,5 +1,5 @@
 /** Graph rules: targets exist, non-blocking states never loop among themselves, every state is reachable. */
-import type { Reporter } from "./checker.js";
+import type { Reporter } from "./diagnostics.js";
 import {
   allEdges,
   CAPTURE_KINDS,

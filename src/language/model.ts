@@ -6,7 +6,7 @@
 import type { StateKind } from "../engine/machine.js";
 import { provenSet } from "./conditions.js";
 import type { JsonPath } from "./positions.js";
-import type { TextRef } from "./texts.js";
+import type { ParsedTemplate } from "./templates.js";
 
 export const STATE_KINDS: readonly StateKind[] = [
   "say",
@@ -47,6 +47,16 @@ export interface StateView {
   path: JsonPath;
   /** what the checks derive from the state, built once on first use (plain fields: cheaper than WeakMaps) */
   memo: StateMemo;
+}
+
+/** A piece of template text in a state (see texts.ts), with its path. */
+export interface TextRef {
+  text: string;
+  path: JsonPath;
+  /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables */
+  role: "speech" | "assignment";
+  /** the parsed template, once templateOf has been asked */
+  parsed?: ParsedTemplate | undefined;
 }
 
 export interface StateMemo {

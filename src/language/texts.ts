@@ -1,16 +1,7 @@
 /** Every piece of template text in a state, with its path: what is spoken, prompted, or assigned by `set`. */
-import { asObject, type StateView } from "./model.js";
+import { asObject, type StateView, type TextRef } from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { type ParsedTemplate, parseTemplate } from "./templates.js";
-
-export interface TextRef {
-  text: string;
-  path: JsonPath;
-  /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables */
-  role: "speech" | "assignment";
-  /** the parsed template, once templateOf has been asked */
-  parsed?: ParsedTemplate | undefined;
-}
 
 /** Strings in a message list value: "text", { play }, or a list of them. */
 export function messageTexts(value: unknown, path: JsonPath): TextRef[] {
