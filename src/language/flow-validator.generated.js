@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-export const schemaSha256 = "46ddd98b14596aa965a36f93a48d780ba4a9e58e86ecdf16b47b406948fe1db3";
+export const schemaSha256 = "9324adde9f1eeaf008366bc5f3e0e4095904c5d27487313cf64cd8475c453e49";
 export const validate = validate10;
 export default validate10;
 const schema11 = {
@@ -54,6 +54,27 @@ const schema11 = {
         "Where a call goes when the engine itself fails (usually a hangup with an apology). Without it the engine apologises and hangs up.",
       $ref: "#/definitions/stateRef",
     },
+    inputs: {
+      description:
+        'Per-call inputs of outbound calls (ivr dial --var name=value, campaigns): each is a variable set before the first state ("" when an optional input is not given). They cannot be assigned in the flow.',
+      type: "object",
+      propertyNames: { $ref: "#/definitions/variableName" },
+      additionalProperties: { $ref: "#/definitions/input" },
+    },
+    services: {
+      description:
+        "The business's HTTP services this flow may call with `fetch` states, by name (letters, digits and _, starting with a letter; the name is the suffix of CALLFLOW_SERVICE_URL_<name>, which replaces the URL locally).",
+      type: "object",
+      propertyNames: { $ref: "#/definitions/serviceName" },
+      additionalProperties: { $ref: "#/definitions/service" },
+    },
+    secrets: {
+      description:
+        "Names of the secrets the services' headers may use as {{secrets.NAME}}. Values never appear in YAML: CALLFLOW_SECRET_<name> locally, AWS Secrets Manager when deployed.",
+      type: "array",
+      uniqueItems: true,
+      items: { $ref: "#/definitions/serviceName" },
+    },
     states: {
       description: "The states of the flow, by id (letters, digits, _ and -, starting with a letter).",
       type: "object",
@@ -102,7 +123,7 @@ const schema11 = {
     },
     text: {
       description:
-        "Text spoken by 8x8 text-to-speech (at most 3000 characters). May use {{variable}} and {{variable | digits}}; built-ins: caller, called, sessionId, callId, lastInput.",
+        "Text spoken by 8x8 text-to-speech (at most 3000 characters). May use {{variable}} and {{variable | digits}}; built-ins: caller, called, sessionId, callId, lastInput, fetchStatus.",
       type: "string",
       minLength: 1,
     },
@@ -143,8 +164,8 @@ const schema11 = {
     },
     state: {
       description:
-        "A state: exactly one of say, play, menu, ask, branch, set, hours, transfer, hangup; plus `next` for say, play and set, and an optional voiceProfile.",
-      errorMessage: "a state needs exactly one of: say, play, menu, ask, branch, set, hours, transfer, hangup",
+        "A state: exactly one of say, play, menu, ask, branch, set, hours, fetch, transfer, hangup; plus `next` for say, play and set, and an optional voiceProfile.",
+      errorMessage: "a state needs exactly one of: say, play, menu, ask, branch, set, hours, fetch, transfer, hangup",
       type: "object",
       additionalProperties: false,
       properties: {
@@ -172,6 +193,7 @@ const schema11 = {
           },
         },
         hours: { $ref: "#/definitions/hours" },
+        fetch: { $ref: "#/definitions/fetch" },
         transfer: { $ref: "#/definitions/transfer" },
         hangup: { $ref: "#/definitions/hangup" },
         next: {
@@ -188,6 +210,7 @@ const schema11 = {
         { required: ["branch"] },
         { required: ["set"] },
         { required: ["hours"] },
+        { required: ["fetch"] },
         { required: ["transfer"] },
         { required: ["hangup"] },
       ],
@@ -298,7 +321,7 @@ const schema11 = {
     },
     condition: {
       description:
-        "{ var, equals }, { var, matches } (regex), { var, in: [...] }, { var, exists }, or all: [...] / any: [...] / not: {...}.",
+        "{ var, equals }, { var, matches } (regex), { var, in: [...] }, { var, exists }, { var, lessThan | atMost | greaterThan | atLeast: number }, or all: [...] / any: [...] / not: {...}.",
       type: "object",
       additionalProperties: false,
       properties: {
@@ -312,6 +335,26 @@ const schema11 = {
           items: { type: ["string", "number", "boolean"] },
         },
         exists: { description: "true: holds when the variable is set; false: when it is not.", type: "boolean" },
+        lessThan: {
+          description:
+            "Holds when the variable, read as a number, is below this number (a value that is not a number makes it false).",
+          type: "number",
+        },
+        atMost: {
+          description:
+            "Holds when the variable, read as a number, is at most this number (a value that is not a number makes it false).",
+          type: "number",
+        },
+        greaterThan: {
+          description:
+            "Holds when the variable, read as a number, is above this number (a value that is not a number makes it false).",
+          type: "number",
+        },
+        atLeast: {
+          description:
+            "Holds when the variable, read as a number, is at least this number (a value that is not a number makes it false).",
+          type: "number",
+        },
         all: {
           description: "Holds when every condition holds.",
           type: "array",
@@ -326,12 +369,25 @@ const schema11 = {
         },
         not: { description: "Holds when the condition does not.", $ref: "#/definitions/condition" },
       },
-      dependencies: { equals: ["var"], matches: ["var"], in: ["var"], exists: ["var"] },
+      dependencies: {
+        equals: ["var"],
+        matches: ["var"],
+        in: ["var"],
+        exists: ["var"],
+        lessThan: ["var"],
+        atMost: ["var"],
+        greaterThan: ["var"],
+        atLeast: ["var"],
+      },
       oneOf: [
         { required: ["equals"] },
         { required: ["matches"] },
         { required: ["in"] },
         { required: ["exists"] },
+        { required: ["lessThan"] },
+        { required: ["atMost"] },
+        { required: ["greaterThan"] },
+        { required: ["atLeast"] },
         { required: ["all"] },
         { required: ["any"] },
         { required: ["not"] },
@@ -377,13 +433,17 @@ const schema11 = {
         },
         record: { description: "Record the call.", type: "boolean" },
         say: { description: "Words before connecting.", $ref: "#/definitions/messages" },
+        result: { $ref: "#/definitions/resultLabel" },
       },
     },
     hangup: {
       description: "Optional last words, then hang up: hangup: {} or hangup: { say: ... }. Ends the flow.",
       type: ["object", "null"],
       additionalProperties: false,
-      properties: { say: { description: "Last words.", $ref: "#/definitions/messages" } },
+      properties: {
+        say: { description: "Last words.", $ref: "#/definitions/messages" },
+        result: { $ref: "#/definitions/resultLabel" },
+      },
     },
     messageList: {
       description: "A list of texts and { play: url }, spoken in order.",
@@ -397,6 +457,150 @@ const schema11 = {
       type: "array",
       minItems: 1,
       items: { $ref: "#/definitions/timeRange" },
+    },
+    resultLabel: {
+      description:
+        "A short business label for how the call ended (e.g. confirmed, paid, no-answer), carried with the call's outcome to summaries, events and reports: lower-case letters, digits, _ and -, starting with a letter, at most 64 characters.",
+      type: "string",
+      pattern: "^[a-z][a-z0-9_-]{0,63}$",
+      patternErrorMessage:
+        "a result label is lower-case letters, digits, _ and -, starting with a letter, at most 64 characters (e.g. confirmed)",
+    },
+    serviceName: {
+      description:
+        "A service or secret name: letters, digits and _, starting with a letter (it becomes the suffix of an environment variable).",
+      type: "string",
+      pattern: "^[A-Za-z][A-Za-z0-9_]*$",
+      patternErrorMessage:
+        "a service or secret name is letters, digits and _, starting with a letter (it becomes an environment variable suffix)",
+    },
+    service: {
+      description: "An HTTP service: its base URL, headers sent on every request and a default timeout.",
+      type: "object",
+      additionalProperties: false,
+      required: ["url"],
+      properties: {
+        url: {
+          description:
+            "The base URL, literal (no {{templates}}): https, or http only to a loopback host (localhost, 127.0.0.0/8, [::1]). A fetch's path is appended to it. Replaced without editing the flow by CALLFLOW_SERVICE_URL_<service> (local), CDK context (deployed) or scenario stubs.",
+          type: "string",
+          minLength: 1,
+        },
+        headers: {
+          description:
+            "Headers sent on every request to this service: literal text and {{secrets.NAME}} only (per-call values go in a fetch's path, query or body).",
+          type: "object",
+          propertyNames: {
+            pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+            patternErrorMessage: "a header name is letters, digits and - (an HTTP token)",
+          },
+          additionalProperties: {
+            description: "The header's value: text, with {{secrets.NAME}} where a secret goes.",
+            type: "string",
+          },
+        },
+        timeout: {
+          description:
+            "Default seconds to wait for a response (default 2; above 0, at most 5). A fetch may override it.",
+          type: "number",
+        },
+      },
+    },
+    fetch: {
+      description:
+        "Send an HTTP request to a declared service and route by the response: `next` for a 2xx, `on` by status, `onError` for a timeout, a network error or any status not routed. Does not wait for the caller (with `say`, the caller hears the hold message first).",
+      type: "object",
+      additionalProperties: false,
+      required: ["service", "next"],
+      properties: {
+        service: { description: "A service declared under `services`.", type: "string", minLength: 1 },
+        method: {
+          description:
+            "The HTTP method (default GET). A GET has no body; any other method is sent at most once per event.",
+          enum: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        },
+        path: {
+          description:
+            "Appended to the service's base URL, e.g. /cards/{{card}}/verify; each variable's value is percent-encoded.",
+          type: "string",
+          pattern: "^/[^?#]*$",
+          patternErrorMessage: "a path starts with / and has no ? or # (query parameters go in `query`)",
+        },
+        query: {
+          description: "Query parameters: name -> value (text with optional {{variables}}, percent-encoded).",
+          type: "object",
+          additionalProperties: { type: ["string", "number", "boolean"] },
+        },
+        body: {
+          description:
+            "A JSON object sent as the request body (not with GET): strings are templates with {{variables}}; numbers, booleans, null, lists and objects are sent as written.",
+          type: "object",
+          additionalProperties: { $ref: "#/definitions/bodyValue" },
+        },
+        timeout: {
+          description: "Seconds to wait for the response (above 0, at most 5); default: the service's timeout, else 2.",
+          type: "number",
+        },
+        say: {
+          description:
+            "A hold message (text, or a list of texts; not audio): the caller hears it BEFORE the request is sent, and the request's timeout then starts a new budget of at most 5 s.",
+          $ref: "#/definitions/messages",
+        },
+        into: {
+          description:
+            'Variables filled from the JSON response: variable -> dotted path (balance, holder.firstName, items.0.id). Values are text; an absent or null path gives "". Set on every route except onError.',
+          type: "object",
+          propertyNames: { $ref: "#/definitions/variableName" },
+          additionalProperties: { type: "string", minLength: 1 },
+        },
+        sensitive: {
+          description: "Variables of `into` that are never logged and are masked in summaries.",
+          type: "array",
+          uniqueItems: true,
+          items: { $ref: "#/definitions/variableName" },
+        },
+        on: {
+          description:
+            'Routes by status: an exact code ("404") or a class ("4xx") -> state; an exact code beats a class. A 2xx not routed goes to `next`.',
+          type: "object",
+          additionalProperties: { $ref: "#/definitions/stateRef" },
+        },
+        next: { description: "Where a 2xx response goes (unless `on` routes it).", $ref: "#/definitions/stateRef" },
+        onError: {
+          description:
+            "Where a timeout, a network error, a status not routed, or a 2xx that is not JSON when `into` is given goes. Default: the flow's onError.",
+          $ref: "#/definitions/stateRef",
+        },
+      },
+    },
+    bodyValue: {
+      description:
+        "A JSON value: a string (a template with {{variables}}), a number, true/false, null, a list or an object of them.",
+      type: ["string", "number", "boolean", "null", "array", "object"],
+      items: { $ref: "#/definitions/bodyValue" },
+      additionalProperties: { $ref: "#/definitions/bodyValue" },
+    },
+    input: {
+      description:
+        "A per-call input: whether a call must give it, whether it is sensitive, and a pattern its value must match.",
+      type: ["object", "null"],
+      additionalProperties: false,
+      properties: {
+        required: {
+          description:
+            'A call without this input is refused before anything is dialled (default false: the variable is "").',
+          type: "boolean",
+        },
+        sensitive: {
+          description: "The value is never logged and is masked in summaries (like a sensitive ask).",
+          type: "boolean",
+        },
+        pattern: {
+          description:
+            'A JavaScript regular expression the value must match (e.g. "^[0-9]{4}$"); a call with a value that does not is refused.',
+          type: "string",
+        },
+      },
     },
   },
 };
@@ -433,15 +637,86 @@ const schema17 = {
   minimum: 1,
   maximum: 10,
 };
+const schema20 = {
+  description: "A variable name: letters, digits and _, starting with a letter or _.",
+  type: "string",
+  pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+  patternErrorMessage: "a variable name is letters, digits and _, starting with a letter or _",
+};
+const schema21 = {
+  description:
+    "A per-call input: whether a call must give it, whether it is sensitive, and a pattern its value must match.",
+  type: ["object", "null"],
+  additionalProperties: false,
+  properties: {
+    required: {
+      description:
+        'A call without this input is refused before anything is dialled (default false: the variable is "").',
+      type: "boolean",
+    },
+    sensitive: {
+      description: "The value is never logged and is masked in summaries (like a sensitive ask).",
+      type: "boolean",
+    },
+    pattern: {
+      description:
+        'A JavaScript regular expression the value must match (e.g. "^[0-9]{4}$"); a call with a value that does not is refused.',
+      type: "string",
+    },
+  },
+};
+const schema22 = {
+  description:
+    "A service or secret name: letters, digits and _, starting with a letter (it becomes the suffix of an environment variable).",
+  type: "string",
+  pattern: "^[A-Za-z][A-Za-z0-9_]*$",
+  patternErrorMessage:
+    "a service or secret name is letters, digits and _, starting with a letter (it becomes an environment variable suffix)",
+};
+const schema23 = {
+  description: "An HTTP service: its base URL, headers sent on every request and a default timeout.",
+  type: "object",
+  additionalProperties: false,
+  required: ["url"],
+  properties: {
+    url: {
+      description:
+        "The base URL, literal (no {{templates}}): https, or http only to a loopback host (localhost, 127.0.0.0/8, [::1]). A fetch's path is appended to it. Replaced without editing the flow by CALLFLOW_SERVICE_URL_<service> (local), CDK context (deployed) or scenario stubs.",
+      type: "string",
+      minLength: 1,
+    },
+    headers: {
+      description:
+        "Headers sent on every request to this service: literal text and {{secrets.NAME}} only (per-call values go in a fetch's path, query or body).",
+      type: "object",
+      propertyNames: {
+        pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+        patternErrorMessage: "a header name is letters, digits and - (an HTTP token)",
+      },
+      additionalProperties: {
+        description: "The header's value: text, with {{secrets.NAME}} where a secret goes.",
+        type: "string",
+      },
+    },
+    timeout: {
+      description: "Default seconds to wait for a response (default 2; above 0, at most 5). A fetch may override it.",
+      type: "number",
+    },
+  },
+};
+const func2 = Object.prototype.hasOwnProperty;
+const func0 = require("ajv/dist/runtime/equal").default;
+const func4 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^[a-z][a-z0-9-]*$", "u");
 const pattern1 = new RegExp("^\\+[1-9][0-9]{6,14}$", "u");
-const pattern2 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
-const func0 = require("ajv/dist/runtime/equal").default;
-const func3 = require("ajv/dist/runtime/ucs2length").default;
-const schema20 = {
+const pattern2 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern3 = new RegExp("^[A-Za-z][A-Za-z0-9_]*$", "u");
+const pattern4 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const pattern6 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
+const schema25 = {
   description:
-    "A state: exactly one of say, play, menu, ask, branch, set, hours, transfer, hangup; plus `next` for say, play and set, and an optional voiceProfile.",
-  errorMessage: "a state needs exactly one of: say, play, menu, ask, branch, set, hours, transfer, hangup",
+    "A state: exactly one of say, play, menu, ask, branch, set, hours, fetch, transfer, hangup; plus `next` for say, play and set, and an optional voiceProfile.",
+  errorMessage: "a state needs exactly one of: say, play, menu, ask, branch, set, hours, fetch, transfer, hangup",
   type: "object",
   additionalProperties: false,
   properties: {
@@ -468,6 +743,7 @@ const schema20 = {
       },
     },
     hours: { $ref: "#/definitions/hours" },
+    fetch: { $ref: "#/definitions/fetch" },
     transfer: { $ref: "#/definitions/transfer" },
     hangup: { $ref: "#/definitions/hangup" },
     next: { description: "The state to go to next (for say, play and set states).", $ref: "#/definitions/stateRef" },
@@ -481,42 +757,36 @@ const schema20 = {
     { required: ["branch"] },
     { required: ["set"] },
     { required: ["hours"] },
+    { required: ["fetch"] },
     { required: ["transfer"] },
     { required: ["hangup"] },
   ],
 };
-const schema24 = {
+const schema29 = {
   description: "An http(s) URL of an mp3 or wav file (at most 5120 KB), reachable by 8x8.",
   type: "string",
   pattern: "^https?://\\S+$",
   patternErrorMessage: "expected an http(s) URL of an mp3 or wav file",
 };
-const schema40 = {
-  description: "A variable name: letters, digits and _, starting with a letter or _.",
-  type: "string",
-  pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
-  patternErrorMessage: "a variable name is letters, digits and _, starting with a letter or _",
-};
-const func7 = Object.prototype.hasOwnProperty;
-const schema21 = {
+const schema26 = {
   description: "Text, { play: url }, or a list of them spoken in order.",
   errorMessage: "expected text, { play: url } or a list of them",
   oneOf: [{ $ref: "#/definitions/text" }, { $ref: "#/definitions/audio" }, { $ref: "#/definitions/messageList" }],
 };
-const schema22 = {
+const schema27 = {
   description:
-    "Text spoken by 8x8 text-to-speech (at most 3000 characters). May use {{variable}} and {{variable | digits}}; built-ins: caller, called, sessionId, callId, lastInput.",
+    "Text spoken by 8x8 text-to-speech (at most 3000 characters). May use {{variable}} and {{variable | digits}}; built-ins: caller, called, sessionId, callId, lastInput, fetchStatus.",
   type: "string",
   minLength: 1,
 };
-const schema23 = {
+const schema28 = {
   description: "An audio file to play.",
   type: "object",
   additionalProperties: false,
   required: ["play"],
   properties: { play: { $ref: "#/definitions/audioUrl" } },
 };
-const pattern3 = new RegExp("^https?://\\S+$", "u");
+const pattern7 = new RegExp("^https?://\\S+$", "u");
 function validate13(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -528,8 +798,8 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "play" },
         message: "must have required property '" + "play" + "'",
-        schema: schema23.required,
-        parentSchema: schema23,
+        schema: schema28.required,
+        parentSchema: schema28,
         data,
       };
       if (vErrors === null) {
@@ -548,7 +818,7 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema23,
+          parentSchema: schema28,
           data,
         };
         if (vErrors === null) {
@@ -562,7 +832,7 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.play !== undefined) {
       let data0 = data.play;
       if (typeof data0 === "string") {
-        if (!pattern3.test(data0)) {
+        if (!pattern7.test(data0)) {
           const err2 = {
             instancePath: instancePath + "/play",
             schemaPath: "#/definitions/audioUrl/pattern",
@@ -570,7 +840,7 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
             params: { pattern: "^https?://\\S+$" },
             message: 'must match pattern "' + "^https?://\\S+$" + '"',
             schema: "^https?://\\S+$",
-            parentSchema: schema24,
+            parentSchema: schema29,
             data: data0,
           };
           if (vErrors === null) {
@@ -587,8 +857,8 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-          schema: schema24.type,
-          parentSchema: schema24,
+          schema: schema29.type,
+          parentSchema: schema29,
           data: data0,
         };
         if (vErrors === null) {
@@ -606,8 +876,8 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema23.type,
-      parentSchema: schema23,
+      schema: schema28.type,
+      parentSchema: schema28,
       data,
     };
     if (vErrors === null) {
@@ -620,13 +890,13 @@ function validate13(data, { instancePath = "", parentData, parentDataProperty, r
   validate13.errors = vErrors;
   return errors === 0;
 }
-const schema25 = {
+const schema30 = {
   description: "A list of texts and { play: url }, spoken in order.",
   type: "array",
   minItems: 1,
   items: { $ref: "#/definitions/message" },
 };
-const schema26 = {
+const schema31 = {
   description: "Text to speak, or { play: url } to play an audio file.",
   errorMessage: "expected text or { play: url }",
   oneOf: [{ $ref: "#/definitions/text" }, { $ref: "#/definitions/audio" }],
@@ -639,7 +909,7 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
   let passing0 = null;
   const _errs1 = errors;
   if (typeof data === "string") {
-    if (func3(data) < 1) {
+    if (func4(data) < 1) {
       const err0 = {
         instancePath,
         schemaPath: "#/definitions/text/minLength",
@@ -647,7 +917,7 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 characters",
         schema: 1,
-        parentSchema: schema22,
+        parentSchema: schema27,
         data,
       };
       if (vErrors === null) {
@@ -664,8 +934,8 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "string" },
       message: "must be string",
-      schema: schema22.type,
-      parentSchema: schema22,
+      schema: schema27.type,
+      parentSchema: schema27,
       data,
     };
     if (vErrors === null) {
@@ -702,8 +972,8 @@ function validate16(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema26.oneOf,
-      parentSchema: schema26,
+      schema: schema31.oneOf,
+      parentSchema: schema31,
       data,
     };
     if (vErrors === null) {
@@ -737,7 +1007,7 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 items",
         schema: 1,
-        parentSchema: schema25,
+        parentSchema: schema30,
         data,
       };
       if (vErrors === null) {
@@ -768,8 +1038,8 @@ function validate15(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "array" },
       message: "must be array",
-      schema: schema25.type,
-      parentSchema: schema25,
+      schema: schema30.type,
+      parentSchema: schema30,
       data,
     };
     if (vErrors === null) {
@@ -790,7 +1060,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
   let passing0 = null;
   const _errs1 = errors;
   if (typeof data === "string") {
-    if (func3(data) < 1) {
+    if (func4(data) < 1) {
       const err0 = {
         instancePath,
         schemaPath: "#/definitions/text/minLength",
@@ -798,7 +1068,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 characters",
         schema: 1,
-        parentSchema: schema22,
+        parentSchema: schema27,
         data,
       };
       if (vErrors === null) {
@@ -815,8 +1085,8 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "string" },
       message: "must be string",
-      schema: schema22.type,
-      parentSchema: schema22,
+      schema: schema27.type,
+      parentSchema: schema27,
       data,
     };
     if (vErrors === null) {
@@ -868,8 +1138,8 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema21.oneOf,
-      parentSchema: schema21,
+      schema: schema26.oneOf,
+      parentSchema: schema26,
       data,
     };
     if (vErrors === null) {
@@ -891,7 +1161,7 @@ function validate12(data, { instancePath = "", parentData, parentDataProperty, r
   validate12.errors = vErrors;
   return errors === 0;
 }
-const schema29 = {
+const schema34 = {
   description:
     "Speak a prompt and capture a choice (one digit unless an option or global key is longer). Waits for input.",
   type: "object",
@@ -916,7 +1186,7 @@ const schema29 = {
     digitTimeout: { $ref: "#/definitions/digitTimeout" },
   },
 };
-const schema30 = {
+const schema35 = {
   description:
     "The prompt, spoken while digits are captured. Text only: 8x8 captures digits only during a text-to-speech prompt (sayAndCapture), so { play: url } is rejected.",
   errorMessage: "expected text",
@@ -930,7 +1200,7 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
   let passing0 = null;
   const _errs1 = errors;
   if (typeof data === "string") {
-    if (func3(data) < 1) {
+    if (func4(data) < 1) {
       const err0 = {
         instancePath,
         schemaPath: "#/definitions/text/minLength",
@@ -938,7 +1208,7 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 characters",
         schema: 1,
-        parentSchema: schema22,
+        parentSchema: schema27,
         data,
       };
       if (vErrors === null) {
@@ -955,8 +1225,8 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "string" },
       message: "must be string",
-      schema: schema22.type,
-      parentSchema: schema22,
+      schema: schema27.type,
+      parentSchema: schema27,
       data,
     };
     if (vErrors === null) {
@@ -993,8 +1263,8 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema30.oneOf,
-      parentSchema: schema30,
+      schema: schema35.oneOf,
+      parentSchema: schema35,
       data,
     };
     if (vErrors === null) {
@@ -1016,7 +1286,7 @@ function validate22(data, { instancePath = "", parentData, parentDataProperty, r
   validate22.errors = vErrors;
   return errors === 0;
 }
-const schema33 = {
+const schema38 = {
   description:
     "Said before the prompt is repeated: text, { play: url }, or a list with one per failed attempt (the last one repeats).",
   errorMessage: "expected text, { play: url } or a list of them (one per failed attempt)",
@@ -1030,7 +1300,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
   let passing0 = null;
   const _errs1 = errors;
   if (typeof data === "string") {
-    if (func3(data) < 1) {
+    if (func4(data) < 1) {
       const err0 = {
         instancePath,
         schemaPath: "#/definitions/text/minLength",
@@ -1038,7 +1308,7 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 characters",
         schema: 1,
-        parentSchema: schema22,
+        parentSchema: schema27,
         data,
       };
       if (vErrors === null) {
@@ -1055,8 +1325,8 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "string" },
       message: "must be string",
-      schema: schema22.type,
-      parentSchema: schema22,
+      schema: schema27.type,
+      parentSchema: schema27,
       data,
     };
     if (vErrors === null) {
@@ -1108,8 +1378,8 @@ function validate25(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema33.oneOf,
-      parentSchema: schema33,
+      schema: schema38.oneOf,
+      parentSchema: schema38,
       data,
     };
     if (vErrors === null) {
@@ -1142,8 +1412,8 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "prompt" },
         message: "must have required property '" + "prompt" + "'",
-        schema: schema29.required,
-        parentSchema: schema29,
+        schema: schema34.required,
+        parentSchema: schema34,
         data,
       };
       if (vErrors === null) {
@@ -1160,8 +1430,8 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "options" },
         message: "must have required property '" + "options" + "'",
-        schema: schema29.required,
-        parentSchema: schema29,
+        schema: schema34.required,
+        parentSchema: schema34,
         data,
       };
       if (vErrors === null) {
@@ -1191,7 +1461,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema29,
+          parentSchema: schema34,
           data,
         };
         if (vErrors === null) {
@@ -1226,7 +1496,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
             params: { limit: 1 },
             message: "must NOT have fewer than 1 properties",
             schema: 1,
-            parentSchema: schema29.properties.options,
+            parentSchema: schema34.properties.options,
             data: data1,
           };
           if (vErrors === null) {
@@ -1239,7 +1509,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
         for (const key1 in data1) {
           let data2 = data1[key1];
           if (typeof data2 === "string") {
-            if (func3(data2) < 1) {
+            if (func4(data2) < 1) {
               const err4 = {
                 instancePath: instancePath + "/options/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),
                 schemaPath: "#/definitions/stateRef/minLength",
@@ -1283,8 +1553,8 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema29.properties.options.type,
-          parentSchema: schema29.properties.options,
+          schema: schema34.properties.options.type,
+          parentSchema: schema34.properties.options,
           data: data1,
         };
         if (vErrors === null) {
@@ -1324,7 +1594,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.onExhausted !== undefined) {
       let data5 = data.onExhausted;
       if (typeof data5 === "string") {
-        if (func3(data5) < 1) {
+        if (func4(data5) < 1) {
           const err7 = {
             instancePath: instancePath + "/onExhausted",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -1543,8 +1813,8 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema29.type,
-      parentSchema: schema29,
+      schema: schema34.type,
+      parentSchema: schema34,
       data,
     };
     if (vErrors === null) {
@@ -1557,7 +1827,7 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
   validate21.errors = vErrors;
   return errors === 0;
 }
-const schema39 = {
+const schema44 = {
   description:
     "Speak a prompt and collect digits into a variable, checked by `digits` and `validate`. Waits for input.",
   type: "object",
@@ -1613,7 +1883,6 @@ const schema39 = {
     digitTimeout: { $ref: "#/definitions/digitTimeout" },
   },
 };
-const pattern5 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 function validate31(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
@@ -1625,8 +1894,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "prompt" },
         message: "must have required property '" + "prompt" + "'",
-        schema: schema39.required,
-        parentSchema: schema39,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1643,8 +1912,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "into" },
         message: "must have required property '" + "into" + "'",
-        schema: schema39.required,
-        parentSchema: schema39,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1661,8 +1930,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "next" },
         message: "must have required property '" + "next" + "'",
-        schema: schema39.required,
-        parentSchema: schema39,
+        schema: schema44.required,
+        parentSchema: schema44,
         data,
       };
       if (vErrors === null) {
@@ -1673,7 +1942,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!func7.call(schema39.properties, key0)) {
+      if (!func2.call(schema44.properties, key0)) {
         const err3 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -1681,7 +1950,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema39,
+          parentSchema: schema44,
           data,
         };
         if (vErrors === null) {
@@ -1708,7 +1977,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.into !== undefined) {
       let data1 = data.into;
       if (typeof data1 === "string") {
-        if (!pattern5.test(data1)) {
+        if (!pattern2.test(data1)) {
           const err4 = {
             instancePath: instancePath + "/into",
             schemaPath: "#/definitions/variableName/pattern",
@@ -1716,7 +1985,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
             params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
             message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
             schema: "^[A-Za-z_][A-Za-z0-9_]*$",
-            parentSchema: schema40,
+            parentSchema: schema20,
             data: data1,
           };
           if (vErrors === null) {
@@ -1733,8 +2002,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-          schema: schema40.type,
-          parentSchema: schema40,
+          schema: schema20.type,
+          parentSchema: schema20,
           data: data1,
         };
         if (vErrors === null) {
@@ -1757,7 +2026,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               params: { additionalProperty: key1 },
               message: "must NOT have additional properties",
               schema: false,
-              parentSchema: schema39.properties.digits,
+              parentSchema: schema44.properties.digits,
               data: data2,
             };
             if (vErrors === null) {
@@ -1777,8 +2046,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "integer" },
               message: "must be integer",
-              schema: schema39.properties.digits.properties.min.type,
-              parentSchema: schema39.properties.digits.properties.min,
+              schema: schema44.properties.digits.properties.min.type,
+              parentSchema: schema44.properties.digits.properties.min,
               data: data3,
             };
             if (vErrors === null) {
@@ -1797,7 +2066,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                 params: { comparison: ">=", limit: 1 },
                 message: "must be >= 1",
                 schema: 1,
-                parentSchema: schema39.properties.digits.properties.min,
+                parentSchema: schema44.properties.digits.properties.min,
                 data: data3,
               };
               if (vErrors === null) {
@@ -1818,8 +2087,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "integer" },
               message: "must be integer",
-              schema: schema39.properties.digits.properties.max.type,
-              parentSchema: schema39.properties.digits.properties.max,
+              schema: schema44.properties.digits.properties.max.type,
+              parentSchema: schema44.properties.digits.properties.max,
               data: data4,
             };
             if (vErrors === null) {
@@ -1838,7 +2107,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                 params: { comparison: ">=", limit: 1 },
                 message: "must be >= 1",
                 schema: 1,
-                parentSchema: schema39.properties.digits.properties.max,
+                parentSchema: schema44.properties.digits.properties.max,
                 data: data4,
               };
               if (vErrors === null) {
@@ -1857,10 +2126,10 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               instancePath: instancePath + "/digits/terminator",
               schemaPath: "#/properties/digits/properties/terminator/enum",
               keyword: "enum",
-              params: { allowedValues: schema39.properties.digits.properties.terminator.enum },
+              params: { allowedValues: schema44.properties.digits.properties.terminator.enum },
               message: "must be equal to one of the allowed values",
-              schema: schema39.properties.digits.properties.terminator.enum,
-              parentSchema: schema39.properties.digits.properties.terminator,
+              schema: schema44.properties.digits.properties.terminator.enum,
+              parentSchema: schema44.properties.digits.properties.terminator,
               data: data5,
             };
             if (vErrors === null) {
@@ -1878,8 +2147,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema39.properties.digits.type,
-          parentSchema: schema39.properties.digits,
+          schema: schema44.properties.digits.type,
+          parentSchema: schema44.properties.digits,
           data: data2,
         };
         if (vErrors === null) {
@@ -1901,7 +2170,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
             params: { limit: 1 },
             message: "must NOT have fewer than 1 properties",
             schema: 1,
-            parentSchema: schema39.properties.validate,
+            parentSchema: schema44.properties.validate,
             data: data6,
           };
           if (vErrors === null) {
@@ -1920,7 +2189,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               params: { additionalProperty: key2 },
               message: "must NOT have additional properties",
               schema: false,
-              parentSchema: schema39.properties.validate,
+              parentSchema: schema44.properties.validate,
               data: data6,
             };
             if (vErrors === null) {
@@ -1940,8 +2209,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
-              schema: schema39.properties.validate.properties.pattern.type,
-              parentSchema: schema39.properties.validate.properties.pattern,
+              schema: schema44.properties.validate.properties.pattern.type,
+              parentSchema: schema44.properties.validate.properties.pattern,
               data: data7,
             };
             if (vErrors === null) {
@@ -1962,7 +2231,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               params: { allowedValue: true },
               message: "must be equal to constant",
               schema: true,
-              parentSchema: schema39.properties.validate.properties.luhn,
+              parentSchema: schema44.properties.validate.properties.luhn,
               data: data8,
             };
             if (vErrors === null) {
@@ -1984,7 +2253,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                 params: { limit: 1 },
                 message: "must NOT have fewer than 1 items",
                 schema: 1,
-                parentSchema: schema39.properties.validate.properties.oneOf,
+                parentSchema: schema44.properties.validate.properties.oneOf,
                 data: data9,
               };
               if (vErrors === null) {
@@ -2005,10 +2274,10 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
                   instancePath: instancePath + "/validate/oneOf/" + i0,
                   schemaPath: "#/properties/validate/properties/oneOf/items/type",
                   keyword: "type",
-                  params: { type: schema39.properties.validate.properties.oneOf.items.type },
+                  params: { type: schema44.properties.validate.properties.oneOf.items.type },
                   message: "must be string,integer",
-                  schema: schema39.properties.validate.properties.oneOf.items.type,
-                  parentSchema: schema39.properties.validate.properties.oneOf.items,
+                  schema: schema44.properties.validate.properties.oneOf.items.type,
+                  parentSchema: schema44.properties.validate.properties.oneOf.items,
                   data: data10,
                 };
                 if (vErrors === null) {
@@ -2026,8 +2295,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "array" },
               message: "must be array",
-              schema: schema39.properties.validate.properties.oneOf.type,
-              parentSchema: schema39.properties.validate.properties.oneOf,
+              schema: schema44.properties.validate.properties.oneOf.type,
+              parentSchema: schema44.properties.validate.properties.oneOf,
               data: data9,
             };
             if (vErrors === null) {
@@ -2045,8 +2314,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema39.properties.validate.type,
-          parentSchema: schema39.properties.validate,
+          schema: schema44.properties.validate.type,
+          parentSchema: schema44.properties.validate,
           data: data6,
         };
         if (vErrors === null) {
@@ -2092,8 +2361,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
-          schema: schema39.properties.sensitive.type,
-          parentSchema: schema39.properties.sensitive,
+          schema: schema44.properties.sensitive.type,
+          parentSchema: schema44.properties.sensitive,
           data: data13,
         };
         if (vErrors === null) {
@@ -2107,7 +2376,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.next !== undefined) {
       let data14 = data.next;
       if (typeof data14 === "string") {
-        if (func3(data14) < 1) {
+        if (func4(data14) < 1) {
           const err22 = {
             instancePath: instancePath + "/next",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -2147,7 +2416,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.onExhausted !== undefined) {
       let data15 = data.onExhausted;
       if (typeof data15 === "string") {
-        if (func3(data15) < 1) {
+        if (func4(data15) < 1) {
           const err24 = {
             instancePath: instancePath + "/onExhausted",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -2366,8 +2635,8 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema39.type,
-      parentSchema: schema39,
+      schema: schema44.type,
+      parentSchema: schema44,
       data,
     };
     if (vErrors === null) {
@@ -2380,7 +2649,7 @@ function validate31(data, { instancePath = "", parentData, parentDataProperty, r
   validate31.errors = vErrors;
   return errors === 0;
 }
-const schema46 = {
+const schema51 = {
   description:
     "Go to the `then` of the first `if` that holds, else to `else` (the last item). Does not wait for input.",
   type: "array",
@@ -2396,9 +2665,9 @@ const schema46 = {
     oneOf: [{ required: ["if", "then"] }, { required: ["else"] }],
   },
 };
-const schema47 = {
+const schema52 = {
   description:
-    "{ var, equals }, { var, matches } (regex), { var, in: [...] }, { var, exists }, or all: [...] / any: [...] / not: {...}.",
+    "{ var, equals }, { var, matches } (regex), { var, in: [...] }, { var, exists }, { var, lessThan | atMost | greaterThan | atLeast: number }, or all: [...] / any: [...] / not: {...}.",
   type: "object",
   additionalProperties: false,
   properties: {
@@ -2412,6 +2681,26 @@ const schema47 = {
       items: { type: ["string", "number", "boolean"] },
     },
     exists: { description: "true: holds when the variable is set; false: when it is not.", type: "boolean" },
+    lessThan: {
+      description:
+        "Holds when the variable, read as a number, is below this number (a value that is not a number makes it false).",
+      type: "number",
+    },
+    atMost: {
+      description:
+        "Holds when the variable, read as a number, is at most this number (a value that is not a number makes it false).",
+      type: "number",
+    },
+    greaterThan: {
+      description:
+        "Holds when the variable, read as a number, is above this number (a value that is not a number makes it false).",
+      type: "number",
+    },
+    atLeast: {
+      description:
+        "Holds when the variable, read as a number, is at least this number (a value that is not a number makes it false).",
+      type: "number",
+    },
     all: {
       description: "Holds when every condition holds.",
       type: "array",
@@ -2426,12 +2715,25 @@ const schema47 = {
     },
     not: { description: "Holds when the condition does not.", $ref: "#/definitions/condition" },
   },
-  dependencies: { equals: ["var"], matches: ["var"], in: ["var"], exists: ["var"] },
+  dependencies: {
+    equals: ["var"],
+    matches: ["var"],
+    in: ["var"],
+    exists: ["var"],
+    lessThan: ["var"],
+    atMost: ["var"],
+    greaterThan: ["var"],
+    atLeast: ["var"],
+  },
   oneOf: [
     { required: ["equals"] },
     { required: ["matches"] },
     { required: ["in"] },
     { required: ["exists"] },
+    { required: ["lessThan"] },
+    { required: ["atMost"] },
+    { required: ["greaterThan"] },
+    { required: ["atLeast"] },
     { required: ["all"] },
     { required: ["any"] },
     { required: ["not"] },
@@ -2453,8 +2755,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "equals" },
         message: "must have required property '" + "equals" + "'",
-        schema: schema47.oneOf[0].required,
-        parentSchema: schema47.oneOf[0],
+        schema: schema52.oneOf[0].required,
+        parentSchema: schema52.oneOf[0],
         data,
       };
       if (vErrors === null) {
@@ -2479,8 +2781,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "matches" },
         message: "must have required property '" + "matches" + "'",
-        schema: schema47.oneOf[1].required,
-        parentSchema: schema47.oneOf[1],
+        schema: schema52.oneOf[1].required,
+        parentSchema: schema52.oneOf[1],
         data,
       };
       if (vErrors === null) {
@@ -2509,8 +2811,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "required",
           params: { missingProperty: "in" },
           message: "must have required property '" + "in" + "'",
-          schema: schema47.oneOf[2].required,
-          parentSchema: schema47.oneOf[2],
+          schema: schema52.oneOf[2].required,
+          parentSchema: schema52.oneOf[2],
           data,
         };
         if (vErrors === null) {
@@ -2539,8 +2841,8 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             keyword: "required",
             params: { missingProperty: "exists" },
             message: "must have required property '" + "exists" + "'",
-            schema: schema47.oneOf[3].required,
-            parentSchema: schema47.oneOf[3],
+            schema: schema52.oneOf[3].required,
+            parentSchema: schema52.oneOf[3],
             data,
           };
           if (vErrors === null) {
@@ -2562,15 +2864,15 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         }
         const _errs6 = errors;
         if (data && typeof data == "object" && !Array.isArray(data)) {
-          if (data.all === undefined) {
+          if (data.lessThan === undefined) {
             const err4 = {
               instancePath,
               schemaPath: "#/oneOf/4/required",
               keyword: "required",
-              params: { missingProperty: "all" },
-              message: "must have required property '" + "all" + "'",
-              schema: schema47.oneOf[4].required,
-              parentSchema: schema47.oneOf[4],
+              params: { missingProperty: "lessThan" },
+              message: "must have required property '" + "lessThan" + "'",
+              schema: schema52.oneOf[4].required,
+              parentSchema: schema52.oneOf[4],
               data,
             };
             if (vErrors === null) {
@@ -2592,15 +2894,15 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
           }
           const _errs7 = errors;
           if (data && typeof data == "object" && !Array.isArray(data)) {
-            if (data.any === undefined) {
+            if (data.atMost === undefined) {
               const err5 = {
                 instancePath,
                 schemaPath: "#/oneOf/5/required",
                 keyword: "required",
-                params: { missingProperty: "any" },
-                message: "must have required property '" + "any" + "'",
-                schema: schema47.oneOf[5].required,
-                parentSchema: schema47.oneOf[5],
+                params: { missingProperty: "atMost" },
+                message: "must have required property '" + "atMost" + "'",
+                schema: schema52.oneOf[5].required,
+                parentSchema: schema52.oneOf[5],
                 data,
               };
               if (vErrors === null) {
@@ -2622,15 +2924,15 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             }
             const _errs8 = errors;
             if (data && typeof data == "object" && !Array.isArray(data)) {
-              if (data.not === undefined) {
+              if (data.greaterThan === undefined) {
                 const err6 = {
                   instancePath,
                   schemaPath: "#/oneOf/6/required",
                   keyword: "required",
-                  params: { missingProperty: "not" },
-                  message: "must have required property '" + "not" + "'",
-                  schema: schema47.oneOf[6].required,
-                  parentSchema: schema47.oneOf[6],
+                  params: { missingProperty: "greaterThan" },
+                  message: "must have required property '" + "greaterThan" + "'",
+                  schema: schema52.oneOf[6].required,
+                  parentSchema: schema52.oneOf[6],
                   data,
                 };
                 if (vErrors === null) {
@@ -2650,6 +2952,130 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
                 valid0 = true;
                 passing0 = 6;
               }
+              const _errs9 = errors;
+              if (data && typeof data == "object" && !Array.isArray(data)) {
+                if (data.atLeast === undefined) {
+                  const err7 = {
+                    instancePath,
+                    schemaPath: "#/oneOf/7/required",
+                    keyword: "required",
+                    params: { missingProperty: "atLeast" },
+                    message: "must have required property '" + "atLeast" + "'",
+                    schema: schema52.oneOf[7].required,
+                    parentSchema: schema52.oneOf[7],
+                    data,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err7];
+                  } else {
+                    vErrors.push(err7);
+                  }
+                  errors++;
+                }
+              }
+              var _valid0 = _errs9 === errors;
+              if (_valid0 && valid0) {
+                valid0 = false;
+                passing0 = [passing0, 7];
+              } else {
+                if (_valid0) {
+                  valid0 = true;
+                  passing0 = 7;
+                }
+                const _errs10 = errors;
+                if (data && typeof data == "object" && !Array.isArray(data)) {
+                  if (data.all === undefined) {
+                    const err8 = {
+                      instancePath,
+                      schemaPath: "#/oneOf/8/required",
+                      keyword: "required",
+                      params: { missingProperty: "all" },
+                      message: "must have required property '" + "all" + "'",
+                      schema: schema52.oneOf[8].required,
+                      parentSchema: schema52.oneOf[8],
+                      data,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err8];
+                    } else {
+                      vErrors.push(err8);
+                    }
+                    errors++;
+                  }
+                }
+                var _valid0 = _errs10 === errors;
+                if (_valid0 && valid0) {
+                  valid0 = false;
+                  passing0 = [passing0, 8];
+                } else {
+                  if (_valid0) {
+                    valid0 = true;
+                    passing0 = 8;
+                  }
+                  const _errs11 = errors;
+                  if (data && typeof data == "object" && !Array.isArray(data)) {
+                    if (data.any === undefined) {
+                      const err9 = {
+                        instancePath,
+                        schemaPath: "#/oneOf/9/required",
+                        keyword: "required",
+                        params: { missingProperty: "any" },
+                        message: "must have required property '" + "any" + "'",
+                        schema: schema52.oneOf[9].required,
+                        parentSchema: schema52.oneOf[9],
+                        data,
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err9];
+                      } else {
+                        vErrors.push(err9);
+                      }
+                      errors++;
+                    }
+                  }
+                  var _valid0 = _errs11 === errors;
+                  if (_valid0 && valid0) {
+                    valid0 = false;
+                    passing0 = [passing0, 9];
+                  } else {
+                    if (_valid0) {
+                      valid0 = true;
+                      passing0 = 9;
+                    }
+                    const _errs12 = errors;
+                    if (data && typeof data == "object" && !Array.isArray(data)) {
+                      if (data.not === undefined) {
+                        const err10 = {
+                          instancePath,
+                          schemaPath: "#/oneOf/10/required",
+                          keyword: "required",
+                          params: { missingProperty: "not" },
+                          message: "must have required property '" + "not" + "'",
+                          schema: schema52.oneOf[10].required,
+                          parentSchema: schema52.oneOf[10],
+                          data,
+                        };
+                        if (vErrors === null) {
+                          vErrors = [err10];
+                        } else {
+                          vErrors.push(err10);
+                        }
+                        errors++;
+                      }
+                    }
+                    var _valid0 = _errs12 === errors;
+                    if (_valid0 && valid0) {
+                      valid0 = false;
+                      passing0 = [passing0, 10];
+                    } else {
+                      if (_valid0) {
+                        valid0 = true;
+                        passing0 = 10;
+                      }
+                    }
+                  }
+                }
+              }
             }
           }
         }
@@ -2657,20 +3083,20 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     }
   }
   if (!valid0) {
-    const err7 = {
+    const err11 = {
       instancePath,
       schemaPath: "#/oneOf",
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema47.oneOf,
-      parentSchema: schema47,
+      schema: schema52.oneOf,
+      parentSchema: schema52,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err7];
+      vErrors = [err11];
     } else {
-      vErrors.push(err7);
+      vErrors.push(err11);
     }
     errors++;
   } else {
@@ -2685,106 +3111,15 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (
-        !(
-          key0 === "var" ||
-          key0 === "equals" ||
-          key0 === "matches" ||
-          key0 === "in" ||
-          key0 === "exists" ||
-          key0 === "all" ||
-          key0 === "any" ||
-          key0 === "not"
-        )
-      ) {
-        const err8 = {
+      if (!func2.call(schema52.properties, key0)) {
+        const err12 = {
           instancePath,
           schemaPath: "#/additionalProperties",
           keyword: "additionalProperties",
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema47,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err8];
-        } else {
-          vErrors.push(err8);
-        }
-        errors++;
-      }
-    }
-    if (data.equals !== undefined) {
-      if (data.var === undefined) {
-        const err9 = {
-          instancePath,
-          schemaPath: "#/dependencies",
-          keyword: "dependencies",
-          params: { property: "equals", missingProperty: "var", depsCount: 1, deps: "var" },
-          message: "must have property var when property equals is present",
-          schema: schema47.dependencies,
-          parentSchema: schema47,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err9];
-        } else {
-          vErrors.push(err9);
-        }
-        errors++;
-      }
-    }
-    if (data.matches !== undefined) {
-      if (data.var === undefined) {
-        const err10 = {
-          instancePath,
-          schemaPath: "#/dependencies",
-          keyword: "dependencies",
-          params: { property: "matches", missingProperty: "var", depsCount: 1, deps: "var" },
-          message: "must have property var when property matches is present",
-          schema: schema47.dependencies,
-          parentSchema: schema47,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err10];
-        } else {
-          vErrors.push(err10);
-        }
-        errors++;
-      }
-    }
-    if (data.in !== undefined) {
-      if (data.var === undefined) {
-        const err11 = {
-          instancePath,
-          schemaPath: "#/dependencies",
-          keyword: "dependencies",
-          params: { property: "in", missingProperty: "var", depsCount: 1, deps: "var" },
-          message: "must have property var when property in is present",
-          schema: schema47.dependencies,
-          parentSchema: schema47,
-          data,
-        };
-        if (vErrors === null) {
-          vErrors = [err11];
-        } else {
-          vErrors.push(err11);
-        }
-        errors++;
-      }
-    }
-    if (data.exists !== undefined) {
-      if (data.var === undefined) {
-        const err12 = {
-          instancePath,
-          schemaPath: "#/dependencies",
-          keyword: "dependencies",
-          params: { property: "exists", missingProperty: "var", depsCount: 1, deps: "var" },
-          message: "must have property var when property exists is present",
-          schema: schema47.dependencies,
-          parentSchema: schema47,
+          parentSchema: schema52,
           data,
         };
         if (vErrors === null) {
@@ -2795,37 +3130,37 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.var !== undefined) {
-      let data0 = data.var;
-      if (typeof data0 === "string") {
-        if (!pattern5.test(data0)) {
-          const err13 = {
-            instancePath: instancePath + "/var",
-            schemaPath: "#/definitions/variableName/pattern",
-            keyword: "pattern",
-            params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
-            message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
-            schema: "^[A-Za-z_][A-Za-z0-9_]*$",
-            parentSchema: schema40,
-            data: data0,
-          };
-          if (vErrors === null) {
-            vErrors = [err13];
-          } else {
-            vErrors.push(err13);
-          }
-          errors++;
+    if (data.equals !== undefined) {
+      if (data.var === undefined) {
+        const err13 = {
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "equals", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property equals is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
         }
-      } else {
+        errors++;
+      }
+    }
+    if (data.matches !== undefined) {
+      if (data.var === undefined) {
         const err14 = {
-          instancePath: instancePath + "/var",
-          schemaPath: "#/definitions/variableName/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-          schema: schema40.type,
-          parentSchema: schema40,
-          data: data0,
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "matches", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property matches is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
         };
         if (vErrors === null) {
           vErrors = [err14];
@@ -2835,18 +3170,17 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.equals !== undefined) {
-      let data1 = data.equals;
-      if (typeof data1 !== "string" && !(typeof data1 == "number" && isFinite(data1)) && typeof data1 !== "boolean") {
+    if (data.in !== undefined) {
+      if (data.var === undefined) {
         const err15 = {
-          instancePath: instancePath + "/equals",
-          schemaPath: "#/properties/equals/type",
-          keyword: "type",
-          params: { type: schema47.properties.equals.type },
-          message: "must be string,number,boolean",
-          schema: schema47.properties.equals.type,
-          parentSchema: schema47.properties.equals,
-          data: data1,
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "in", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property in is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
         };
         if (vErrors === null) {
           vErrors = [err15];
@@ -2856,18 +3190,17 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.matches !== undefined) {
-      let data2 = data.matches;
-      if (typeof data2 !== "string") {
+    if (data.exists !== undefined) {
+      if (data.var === undefined) {
         const err16 = {
-          instancePath: instancePath + "/matches",
-          schemaPath: "#/properties/matches/type",
-          keyword: "type",
-          params: { type: "string" },
-          message: "must be string",
-          schema: schema47.properties.matches.type,
-          parentSchema: schema47.properties.matches,
-          data: data2,
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "exists", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property exists is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
         };
         if (vErrors === null) {
           vErrors = [err16];
@@ -2877,24 +3210,186 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.lessThan !== undefined) {
+      if (data.var === undefined) {
+        const err17 = {
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "lessThan", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property lessThan is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+    }
+    if (data.atMost !== undefined) {
+      if (data.var === undefined) {
+        const err18 = {
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "atMost", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property atMost is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err18];
+        } else {
+          vErrors.push(err18);
+        }
+        errors++;
+      }
+    }
+    if (data.greaterThan !== undefined) {
+      if (data.var === undefined) {
+        const err19 = {
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "greaterThan", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property greaterThan is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err19];
+        } else {
+          vErrors.push(err19);
+        }
+        errors++;
+      }
+    }
+    if (data.atLeast !== undefined) {
+      if (data.var === undefined) {
+        const err20 = {
+          instancePath,
+          schemaPath: "#/dependencies",
+          keyword: "dependencies",
+          params: { property: "atLeast", missingProperty: "var", depsCount: 1, deps: "var" },
+          message: "must have property var when property atLeast is present",
+          schema: schema52.dependencies,
+          parentSchema: schema52,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err20];
+        } else {
+          vErrors.push(err20);
+        }
+        errors++;
+      }
+    }
+    if (data.var !== undefined) {
+      let data0 = data.var;
+      if (typeof data0 === "string") {
+        if (!pattern2.test(data0)) {
+          const err21 = {
+            instancePath: instancePath + "/var",
+            schemaPath: "#/definitions/variableName/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+            message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
+            schema: "^[A-Za-z_][A-Za-z0-9_]*$",
+            parentSchema: schema20,
+            data: data0,
+          };
+          if (vErrors === null) {
+            vErrors = [err21];
+          } else {
+            vErrors.push(err21);
+          }
+          errors++;
+        }
+      } else {
+        const err22 = {
+          instancePath: instancePath + "/var",
+          schemaPath: "#/definitions/variableName/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema20.type,
+          parentSchema: schema20,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err22];
+        } else {
+          vErrors.push(err22);
+        }
+        errors++;
+      }
+    }
+    if (data.equals !== undefined) {
+      let data1 = data.equals;
+      if (typeof data1 !== "string" && !(typeof data1 == "number" && isFinite(data1)) && typeof data1 !== "boolean") {
+        const err23 = {
+          instancePath: instancePath + "/equals",
+          schemaPath: "#/properties/equals/type",
+          keyword: "type",
+          params: { type: schema52.properties.equals.type },
+          message: "must be string,number,boolean",
+          schema: schema52.properties.equals.type,
+          parentSchema: schema52.properties.equals,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err23];
+        } else {
+          vErrors.push(err23);
+        }
+        errors++;
+      }
+    }
+    if (data.matches !== undefined) {
+      let data2 = data.matches;
+      if (typeof data2 !== "string") {
+        const err24 = {
+          instancePath: instancePath + "/matches",
+          schemaPath: "#/properties/matches/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema52.properties.matches.type,
+          parentSchema: schema52.properties.matches,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err24];
+        } else {
+          vErrors.push(err24);
+        }
+        errors++;
+      }
+    }
     if (data.in !== undefined) {
       let data3 = data.in;
       if (Array.isArray(data3)) {
         if (data3.length < 1) {
-          const err17 = {
+          const err25 = {
             instancePath: instancePath + "/in",
             schemaPath: "#/properties/in/minItems",
             keyword: "minItems",
             params: { limit: 1 },
             message: "must NOT have fewer than 1 items",
             schema: 1,
-            parentSchema: schema47.properties.in,
+            parentSchema: schema52.properties.in,
             data: data3,
           };
           if (vErrors === null) {
-            vErrors = [err17];
+            vErrors = [err25];
           } else {
-            vErrors.push(err17);
+            vErrors.push(err25);
           }
           errors++;
         }
@@ -2906,39 +3401,39 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
             !(typeof data4 == "number" && isFinite(data4)) &&
             typeof data4 !== "boolean"
           ) {
-            const err18 = {
+            const err26 = {
               instancePath: instancePath + "/in/" + i0,
               schemaPath: "#/properties/in/items/type",
               keyword: "type",
-              params: { type: schema47.properties.in.items.type },
+              params: { type: schema52.properties.in.items.type },
               message: "must be string,number,boolean",
-              schema: schema47.properties.in.items.type,
-              parentSchema: schema47.properties.in.items,
+              schema: schema52.properties.in.items.type,
+              parentSchema: schema52.properties.in.items,
               data: data4,
             };
             if (vErrors === null) {
-              vErrors = [err18];
+              vErrors = [err26];
             } else {
-              vErrors.push(err18);
+              vErrors.push(err26);
             }
             errors++;
           }
         }
       } else {
-        const err19 = {
+        const err27 = {
           instancePath: instancePath + "/in",
           schemaPath: "#/properties/in/type",
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-          schema: schema47.properties.in.type,
-          parentSchema: schema47.properties.in,
+          schema: schema52.properties.in.type,
+          parentSchema: schema52.properties.in,
           data: data3,
         };
         if (vErrors === null) {
-          vErrors = [err19];
+          vErrors = [err27];
         } else {
-          vErrors.push(err19);
+          vErrors.push(err27);
         }
         errors++;
       }
@@ -2946,51 +3441,135 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.exists !== undefined) {
       let data5 = data.exists;
       if (typeof data5 !== "boolean") {
-        const err20 = {
+        const err28 = {
           instancePath: instancePath + "/exists",
           schemaPath: "#/properties/exists/type",
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
-          schema: schema47.properties.exists.type,
-          parentSchema: schema47.properties.exists,
+          schema: schema52.properties.exists.type,
+          parentSchema: schema52.properties.exists,
           data: data5,
         };
         if (vErrors === null) {
-          vErrors = [err20];
+          vErrors = [err28];
         } else {
-          vErrors.push(err20);
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+    }
+    if (data.lessThan !== undefined) {
+      let data6 = data.lessThan;
+      if (!(typeof data6 == "number" && isFinite(data6))) {
+        const err29 = {
+          instancePath: instancePath + "/lessThan",
+          schemaPath: "#/properties/lessThan/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+          schema: schema52.properties.lessThan.type,
+          parentSchema: schema52.properties.lessThan,
+          data: data6,
+        };
+        if (vErrors === null) {
+          vErrors = [err29];
+        } else {
+          vErrors.push(err29);
+        }
+        errors++;
+      }
+    }
+    if (data.atMost !== undefined) {
+      let data7 = data.atMost;
+      if (!(typeof data7 == "number" && isFinite(data7))) {
+        const err30 = {
+          instancePath: instancePath + "/atMost",
+          schemaPath: "#/properties/atMost/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+          schema: schema52.properties.atMost.type,
+          parentSchema: schema52.properties.atMost,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err30];
+        } else {
+          vErrors.push(err30);
+        }
+        errors++;
+      }
+    }
+    if (data.greaterThan !== undefined) {
+      let data8 = data.greaterThan;
+      if (!(typeof data8 == "number" && isFinite(data8))) {
+        const err31 = {
+          instancePath: instancePath + "/greaterThan",
+          schemaPath: "#/properties/greaterThan/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+          schema: schema52.properties.greaterThan.type,
+          parentSchema: schema52.properties.greaterThan,
+          data: data8,
+        };
+        if (vErrors === null) {
+          vErrors = [err31];
+        } else {
+          vErrors.push(err31);
+        }
+        errors++;
+      }
+    }
+    if (data.atLeast !== undefined) {
+      let data9 = data.atLeast;
+      if (!(typeof data9 == "number" && isFinite(data9))) {
+        const err32 = {
+          instancePath: instancePath + "/atLeast",
+          schemaPath: "#/properties/atLeast/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+          schema: schema52.properties.atLeast.type,
+          parentSchema: schema52.properties.atLeast,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
         }
         errors++;
       }
     }
     if (data.all !== undefined) {
-      let data6 = data.all;
-      if (Array.isArray(data6)) {
-        if (data6.length < 1) {
-          const err21 = {
+      let data10 = data.all;
+      if (Array.isArray(data10)) {
+        if (data10.length < 1) {
+          const err33 = {
             instancePath: instancePath + "/all",
             schemaPath: "#/properties/all/minItems",
             keyword: "minItems",
             params: { limit: 1 },
             message: "must NOT have fewer than 1 items",
             schema: 1,
-            parentSchema: schema47.properties.all,
-            data: data6,
+            parentSchema: schema52.properties.all,
+            data: data10,
           };
           if (vErrors === null) {
-            vErrors = [err21];
+            vErrors = [err33];
           } else {
-            vErrors.push(err21);
+            vErrors.push(err33);
           }
           errors++;
         }
-        const len1 = data6.length;
+        const len1 = data10.length;
         for (let i1 = 0; i1 < len1; i1++) {
           if (
-            !wrapper0.validate(data6[i1], {
+            !wrapper0.validate(data10[i1], {
               instancePath: instancePath + "/all/" + i1,
-              parentData: data6,
+              parentData: data10,
               parentDataProperty: i1,
               rootData,
             })
@@ -3000,51 +3579,51 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err22 = {
+        const err34 = {
           instancePath: instancePath + "/all",
           schemaPath: "#/properties/all/type",
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-          schema: schema47.properties.all.type,
-          parentSchema: schema47.properties.all,
-          data: data6,
+          schema: schema52.properties.all.type,
+          parentSchema: schema52.properties.all,
+          data: data10,
         };
         if (vErrors === null) {
-          vErrors = [err22];
+          vErrors = [err34];
         } else {
-          vErrors.push(err22);
+          vErrors.push(err34);
         }
         errors++;
       }
     }
     if (data.any !== undefined) {
-      let data8 = data.any;
-      if (Array.isArray(data8)) {
-        if (data8.length < 1) {
-          const err23 = {
+      let data12 = data.any;
+      if (Array.isArray(data12)) {
+        if (data12.length < 1) {
+          const err35 = {
             instancePath: instancePath + "/any",
             schemaPath: "#/properties/any/minItems",
             keyword: "minItems",
             params: { limit: 1 },
             message: "must NOT have fewer than 1 items",
             schema: 1,
-            parentSchema: schema47.properties.any,
-            data: data8,
+            parentSchema: schema52.properties.any,
+            data: data12,
           };
           if (vErrors === null) {
-            vErrors = [err23];
+            vErrors = [err35];
           } else {
-            vErrors.push(err23);
+            vErrors.push(err35);
           }
           errors++;
         }
-        const len2 = data8.length;
+        const len2 = data12.length;
         for (let i2 = 0; i2 < len2; i2++) {
           if (
-            !wrapper0.validate(data8[i2], {
+            !wrapper0.validate(data12[i2], {
               instancePath: instancePath + "/any/" + i2,
-              parentData: data8,
+              parentData: data12,
               parentDataProperty: i2,
               rootData,
             })
@@ -3054,20 +3633,20 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err24 = {
+        const err36 = {
           instancePath: instancePath + "/any",
           schemaPath: "#/properties/any/type",
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-          schema: schema47.properties.any.type,
-          parentSchema: schema47.properties.any,
-          data: data8,
+          schema: schema52.properties.any.type,
+          parentSchema: schema52.properties.any,
+          data: data12,
         };
         if (vErrors === null) {
-          vErrors = [err24];
+          vErrors = [err36];
         } else {
-          vErrors.push(err24);
+          vErrors.push(err36);
         }
         errors++;
       }
@@ -3086,20 +3665,20 @@ function validate37(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
   } else {
-    const err25 = {
+    const err37 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema47.type,
-      parentSchema: schema47,
+      schema: schema52.type,
+      parentSchema: schema52,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err25];
+      vErrors = [err37];
     } else {
-      vErrors.push(err25);
+      vErrors.push(err37);
     }
     errors++;
   }
@@ -3118,7 +3697,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 items",
         schema: 1,
-        parentSchema: schema46,
+        parentSchema: schema51,
         data,
       };
       if (vErrors === null) {
@@ -3143,8 +3722,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             keyword: "required",
             params: { missingProperty: "if" },
             message: "must have required property '" + "if" + "'",
-            schema: schema46.items.oneOf[0].required,
-            parentSchema: schema46.items.oneOf[0],
+            schema: schema51.items.oneOf[0].required,
+            parentSchema: schema51.items.oneOf[0],
             data: data0,
           };
           if (vErrors === null) {
@@ -3161,8 +3740,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             keyword: "required",
             params: { missingProperty: "then" },
             message: "must have required property '" + "then" + "'",
-            schema: schema46.items.oneOf[0].required,
-            parentSchema: schema46.items.oneOf[0],
+            schema: schema51.items.oneOf[0].required,
+            parentSchema: schema51.items.oneOf[0],
             data: data0,
           };
           if (vErrors === null) {
@@ -3187,8 +3766,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
             keyword: "required",
             params: { missingProperty: "else" },
             message: "must have required property '" + "else" + "'",
-            schema: schema46.items.oneOf[1].required,
-            parentSchema: schema46.items.oneOf[1],
+            schema: schema51.items.oneOf[1].required,
+            parentSchema: schema51.items.oneOf[1],
             data: data0,
           };
           if (vErrors === null) {
@@ -3216,8 +3795,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "oneOf",
           params: { passingSchemas: passing0 },
           message: "must match exactly one schema in oneOf",
-          schema: schema46.items.oneOf,
-          parentSchema: schema46.items,
+          schema: schema51.items.oneOf,
+          parentSchema: schema51.items,
           data: data0,
         };
         if (vErrors === null) {
@@ -3246,7 +3825,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
               params: { additionalProperty: key0 },
               message: "must NOT have additional properties",
               schema: false,
-              parentSchema: schema46.items,
+              parentSchema: schema51.items,
               data: data0,
             };
             if (vErrors === null) {
@@ -3273,7 +3852,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data0.then !== undefined) {
           let data2 = data0.then;
           if (typeof data2 === "string") {
-            if (func3(data2) < 1) {
+            if (func4(data2) < 1) {
               const err6 = {
                 instancePath: instancePath + "/" + i0 + "/then",
                 schemaPath: "#/definitions/stateRef/minLength",
@@ -3313,7 +3892,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
         if (data0.else !== undefined) {
           let data3 = data0.else;
           if (typeof data3 === "string") {
-            if (func3(data3) < 1) {
+            if (func4(data3) < 1) {
               const err8 = {
                 instancePath: instancePath + "/" + i0 + "/else",
                 schemaPath: "#/definitions/stateRef/minLength",
@@ -3357,8 +3936,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema46.items.type,
-          parentSchema: schema46.items,
+          schema: schema51.items.type,
+          parentSchema: schema51.items,
           data: data0,
         };
         if (vErrors === null) {
@@ -3376,8 +3955,8 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "array" },
       message: "must be array",
-      schema: schema46.type,
-      parentSchema: schema46,
+      schema: schema51.type,
+      parentSchema: schema51,
       data,
     };
     if (vErrors === null) {
@@ -3390,7 +3969,7 @@ function validate36(data, { instancePath = "", parentData, parentDataProperty, r
   validate36.errors = vErrors;
   return errors === 0;
 }
-const schema52 = {
+const schema57 = {
   description:
     "Open or closed by a weekly schedule in an IANA time zone: goes to `then` when open, `else` when closed. Does not wait for input.",
   type: "object",
@@ -3416,8 +3995,8 @@ const schema52 = {
     else: { description: "Where to go when closed.", $ref: "#/definitions/stateRef" },
   },
 };
-const schema53 = { description: '"HH:MM-HH:MM" in local time (end 24:00 allowed).', type: "string" };
-const schema54 = {
+const schema58 = { description: '"HH:MM-HH:MM" in local time (end 24:00 allowed).', type: "string" };
+const schema59 = {
   description: 'A list of "HH:MM-HH:MM" ranges.',
   type: "array",
   minItems: 1,
@@ -3435,7 +4014,7 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
         params: { limit: 1 },
         message: "must NOT have fewer than 1 items",
         schema: 1,
-        parentSchema: schema54,
+        parentSchema: schema59,
         data,
       };
       if (vErrors === null) {
@@ -3455,8 +4034,8 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-          schema: schema53.type,
-          parentSchema: schema53,
+          schema: schema58.type,
+          parentSchema: schema58,
           data: data0,
         };
         if (vErrors === null) {
@@ -3474,8 +4053,8 @@ function validate41(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "array" },
       message: "must be array",
-      schema: schema54.type,
-      parentSchema: schema54,
+      schema: schema59.type,
+      parentSchema: schema59,
       data,
     };
     if (vErrors === null) {
@@ -3499,8 +4078,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "timezone" },
         message: "must have required property '" + "timezone" + "'",
-        schema: schema52.required,
-        parentSchema: schema52,
+        schema: schema57.required,
+        parentSchema: schema57,
         data,
       };
       if (vErrors === null) {
@@ -3517,8 +4096,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "open" },
         message: "must have required property '" + "open" + "'",
-        schema: schema52.required,
-        parentSchema: schema52,
+        schema: schema57.required,
+        parentSchema: schema57,
         data,
       };
       if (vErrors === null) {
@@ -3535,8 +4114,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "then" },
         message: "must have required property '" + "then" + "'",
-        schema: schema52.required,
-        parentSchema: schema52,
+        schema: schema57.required,
+        parentSchema: schema57,
         data,
       };
       if (vErrors === null) {
@@ -3553,8 +4132,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "else" },
         message: "must have required property '" + "else" + "'",
-        schema: schema52.required,
-        parentSchema: schema52,
+        schema: schema57.required,
+        parentSchema: schema57,
         data,
       };
       if (vErrors === null) {
@@ -3573,7 +4152,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema52,
+          parentSchema: schema57,
           data,
         };
         if (vErrors === null) {
@@ -3593,8 +4172,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-          schema: schema52.properties.timezone.type,
-          parentSchema: schema52.properties.timezone,
+          schema: schema57.properties.timezone.type,
+          parentSchema: schema57.properties.timezone,
           data: data0,
         };
         if (vErrors === null) {
@@ -3621,8 +4200,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
-              schema: schema53.type,
-              parentSchema: schema53,
+              schema: schema58.type,
+              parentSchema: schema58,
               data: data2,
             };
             if (vErrors === null) {
@@ -3666,8 +4245,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "oneOf",
               params: { passingSchemas: passing0 },
               message: "must match exactly one schema in oneOf",
-              schema: schema52.properties.open.additionalProperties.oneOf,
-              parentSchema: schema52.properties.open.additionalProperties,
+              schema: schema57.properties.open.additionalProperties.oneOf,
+              parentSchema: schema57.properties.open.additionalProperties,
               data: data2,
             };
             if (vErrors === null) {
@@ -3694,8 +4273,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema52.properties.open.type,
-          parentSchema: schema52.properties.open,
+          schema: schema57.properties.open.type,
+          parentSchema: schema57.properties.open,
           data: data1,
         };
         if (vErrors === null) {
@@ -3719,8 +4298,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
-              schema: schema52.properties.closedOn.items.type,
-              parentSchema: schema52.properties.closedOn.items,
+              schema: schema57.properties.closedOn.items.type,
+              parentSchema: schema57.properties.closedOn.items,
               data: data4,
             };
             if (vErrors === null) {
@@ -3738,8 +4317,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "array" },
           message: "must be array",
-          schema: schema52.properties.closedOn.type,
-          parentSchema: schema52.properties.closedOn,
+          schema: schema57.properties.closedOn.type,
+          parentSchema: schema57.properties.closedOn,
           data: data3,
         };
         if (vErrors === null) {
@@ -3753,7 +4332,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.then !== undefined) {
       let data5 = data.then;
       if (typeof data5 === "string") {
-        if (func3(data5) < 1) {
+        if (func4(data5) < 1) {
           const err11 = {
             instancePath: instancePath + "/then",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -3793,7 +4372,7 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.else !== undefined) {
       let data6 = data.else;
       if (typeof data6 === "string") {
-        if (func3(data6) < 1) {
+        if (func4(data6) < 1) {
           const err13 = {
             instancePath: instancePath + "/else",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -3837,8 +4416,8 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema52.type,
-      parentSchema: schema52,
+      schema: schema57.type,
+      parentSchema: schema57,
       data,
     };
     if (vErrors === null) {
@@ -3851,7 +4430,795 @@ function validate40(data, { instancePath = "", parentData, parentDataProperty, r
   validate40.errors = vErrors;
   return errors === 0;
 }
-const schema58 = {
+const schema63 = {
+  description:
+    "Send an HTTP request to a declared service and route by the response: `next` for a 2xx, `on` by status, `onError` for a timeout, a network error or any status not routed. Does not wait for the caller (with `say`, the caller hears the hold message first).",
+  type: "object",
+  additionalProperties: false,
+  required: ["service", "next"],
+  properties: {
+    service: { description: "A service declared under `services`.", type: "string", minLength: 1 },
+    method: {
+      description: "The HTTP method (default GET). A GET has no body; any other method is sent at most once per event.",
+      enum: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    },
+    path: {
+      description:
+        "Appended to the service's base URL, e.g. /cards/{{card}}/verify; each variable's value is percent-encoded.",
+      type: "string",
+      pattern: "^/[^?#]*$",
+      patternErrorMessage: "a path starts with / and has no ? or # (query parameters go in `query`)",
+    },
+    query: {
+      description: "Query parameters: name -> value (text with optional {{variables}}, percent-encoded).",
+      type: "object",
+      additionalProperties: { type: ["string", "number", "boolean"] },
+    },
+    body: {
+      description:
+        "A JSON object sent as the request body (not with GET): strings are templates with {{variables}}; numbers, booleans, null, lists and objects are sent as written.",
+      type: "object",
+      additionalProperties: { $ref: "#/definitions/bodyValue" },
+    },
+    timeout: {
+      description: "Seconds to wait for the response (above 0, at most 5); default: the service's timeout, else 2.",
+      type: "number",
+    },
+    say: {
+      description:
+        "A hold message (text, or a list of texts; not audio): the caller hears it BEFORE the request is sent, and the request's timeout then starts a new budget of at most 5 s.",
+      $ref: "#/definitions/messages",
+    },
+    into: {
+      description:
+        'Variables filled from the JSON response: variable -> dotted path (balance, holder.firstName, items.0.id). Values are text; an absent or null path gives "". Set on every route except onError.',
+      type: "object",
+      propertyNames: { $ref: "#/definitions/variableName" },
+      additionalProperties: { type: "string", minLength: 1 },
+    },
+    sensitive: {
+      description: "Variables of `into` that are never logged and are masked in summaries.",
+      type: "array",
+      uniqueItems: true,
+      items: { $ref: "#/definitions/variableName" },
+    },
+    on: {
+      description:
+        'Routes by status: an exact code ("404") or a class ("4xx") -> state; an exact code beats a class. A 2xx not routed goes to `next`.',
+      type: "object",
+      additionalProperties: { $ref: "#/definitions/stateRef" },
+    },
+    next: { description: "Where a 2xx response goes (unless `on` routes it).", $ref: "#/definitions/stateRef" },
+    onError: {
+      description:
+        "Where a timeout, a network error, a status not routed, or a 2xx that is not JSON when `into` is given goes. Default: the flow's onError.",
+      $ref: "#/definitions/stateRef",
+    },
+  },
+};
+const pattern12 = new RegExp("^/[^?#]*$", "u");
+const schema64 = {
+  description:
+    "A JSON value: a string (a template with {{variables}}), a number, true/false, null, a list or an object of them.",
+  type: ["string", "number", "boolean", "null", "array", "object"],
+  items: { $ref: "#/definitions/bodyValue" },
+  additionalProperties: { $ref: "#/definitions/bodyValue" },
+};
+const wrapper3 = { validate: validate45 };
+function validate45(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (
+    typeof data != "object" &&
+    typeof data !== "string" &&
+    !(typeof data == "number" && isFinite(data)) &&
+    typeof data !== "boolean"
+  ) {
+    const err0 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: schema64.type },
+      message: "must be string,number,boolean,null,array,object",
+      schema: schema64.type,
+      parentSchema: schema64,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err0];
+    } else {
+      vErrors.push(err0);
+    }
+    errors++;
+  }
+  if (Array.isArray(data)) {
+    const len0 = data.length;
+    for (let i0 = 0; i0 < len0; i0++) {
+      if (
+        !wrapper3.validate(data[i0], {
+          instancePath: instancePath + "/" + i0,
+          parentData: data,
+          parentDataProperty: i0,
+          rootData,
+        })
+      ) {
+        vErrors = vErrors === null ? wrapper3.validate.errors : vErrors.concat(wrapper3.validate.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (
+        !wrapper3.validate(data[key0], {
+          instancePath: instancePath + "/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),
+          parentData: data,
+          parentDataProperty: key0,
+          rootData,
+        })
+      ) {
+        vErrors = vErrors === null ? wrapper3.validate.errors : vErrors.concat(wrapper3.validate.errors);
+        errors = vErrors.length;
+      }
+    }
+  }
+  validate45.errors = vErrors;
+  return errors === 0;
+}
+function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    if (data.service === undefined) {
+      const err0 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "service" },
+        message: "must have required property '" + "service" + "'",
+        schema: schema63.required,
+        parentSchema: schema63,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err0];
+      } else {
+        vErrors.push(err0);
+      }
+      errors++;
+    }
+    if (data.next === undefined) {
+      const err1 = {
+        instancePath,
+        schemaPath: "#/required",
+        keyword: "required",
+        params: { missingProperty: "next" },
+        message: "must have required property '" + "next" + "'",
+        schema: schema63.required,
+        parentSchema: schema63,
+        data,
+      };
+      if (vErrors === null) {
+        vErrors = [err1];
+      } else {
+        vErrors.push(err1);
+      }
+      errors++;
+    }
+    for (const key0 in data) {
+      if (!func2.call(schema63.properties, key0)) {
+        const err2 = {
+          instancePath,
+          schemaPath: "#/additionalProperties",
+          keyword: "additionalProperties",
+          params: { additionalProperty: key0 },
+          message: "must NOT have additional properties",
+          schema: false,
+          parentSchema: schema63,
+          data,
+        };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.service !== undefined) {
+      let data0 = data.service;
+      if (typeof data0 === "string") {
+        if (func4(data0) < 1) {
+          const err3 = {
+            instancePath: instancePath + "/service",
+            schemaPath: "#/properties/service/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+            schema: 1,
+            parentSchema: schema63.properties.service,
+            data: data0,
+          };
+          if (vErrors === null) {
+            vErrors = [err3];
+          } else {
+            vErrors.push(err3);
+          }
+          errors++;
+        }
+      } else {
+        const err4 = {
+          instancePath: instancePath + "/service",
+          schemaPath: "#/properties/service/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema63.properties.service.type,
+          parentSchema: schema63.properties.service,
+          data: data0,
+        };
+        if (vErrors === null) {
+          vErrors = [err4];
+        } else {
+          vErrors.push(err4);
+        }
+        errors++;
+      }
+    }
+    if (data.method !== undefined) {
+      let data1 = data.method;
+      if (!(data1 === "GET" || data1 === "POST" || data1 === "PUT" || data1 === "PATCH" || data1 === "DELETE")) {
+        const err5 = {
+          instancePath: instancePath + "/method",
+          schemaPath: "#/properties/method/enum",
+          keyword: "enum",
+          params: { allowedValues: schema63.properties.method.enum },
+          message: "must be equal to one of the allowed values",
+          schema: schema63.properties.method.enum,
+          parentSchema: schema63.properties.method,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err5];
+        } else {
+          vErrors.push(err5);
+        }
+        errors++;
+      }
+    }
+    if (data.path !== undefined) {
+      let data2 = data.path;
+      if (typeof data2 === "string") {
+        if (!pattern12.test(data2)) {
+          const err6 = {
+            instancePath: instancePath + "/path",
+            schemaPath: "#/properties/path/pattern",
+            keyword: "pattern",
+            params: { pattern: "^/[^?#]*$" },
+            message: 'must match pattern "' + "^/[^?#]*$" + '"',
+            schema: "^/[^?#]*$",
+            parentSchema: schema63.properties.path,
+            data: data2,
+          };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+      } else {
+        const err7 = {
+          instancePath: instancePath + "/path",
+          schemaPath: "#/properties/path/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema63.properties.path.type,
+          parentSchema: schema63.properties.path,
+          data: data2,
+        };
+        if (vErrors === null) {
+          vErrors = [err7];
+        } else {
+          vErrors.push(err7);
+        }
+        errors++;
+      }
+    }
+    if (data.query !== undefined) {
+      let data3 = data.query;
+      if (data3 && typeof data3 == "object" && !Array.isArray(data3)) {
+        for (const key1 in data3) {
+          let data4 = data3[key1];
+          if (
+            typeof data4 !== "string" &&
+            !(typeof data4 == "number" && isFinite(data4)) &&
+            typeof data4 !== "boolean"
+          ) {
+            const err8 = {
+              instancePath: instancePath + "/query/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/properties/query/additionalProperties/type",
+              keyword: "type",
+              params: { type: schema63.properties.query.additionalProperties.type },
+              message: "must be string,number,boolean",
+              schema: schema63.properties.query.additionalProperties.type,
+              parentSchema: schema63.properties.query.additionalProperties,
+              data: data4,
+            };
+            if (vErrors === null) {
+              vErrors = [err8];
+            } else {
+              vErrors.push(err8);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err9 = {
+          instancePath: instancePath + "/query",
+          schemaPath: "#/properties/query/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema63.properties.query.type,
+          parentSchema: schema63.properties.query,
+          data: data3,
+        };
+        if (vErrors === null) {
+          vErrors = [err9];
+        } else {
+          vErrors.push(err9);
+        }
+        errors++;
+      }
+    }
+    if (data.body !== undefined) {
+      let data5 = data.body;
+      if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
+        for (const key2 in data5) {
+          if (
+            !validate45(data5[key2], {
+              instancePath: instancePath + "/body/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
+              parentData: data5,
+              parentDataProperty: key2,
+              rootData,
+            })
+          ) {
+            vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+            errors = vErrors.length;
+          }
+        }
+      } else {
+        const err10 = {
+          instancePath: instancePath + "/body",
+          schemaPath: "#/properties/body/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema63.properties.body.type,
+          parentSchema: schema63.properties.body,
+          data: data5,
+        };
+        if (vErrors === null) {
+          vErrors = [err10];
+        } else {
+          vErrors.push(err10);
+        }
+        errors++;
+      }
+    }
+    if (data.timeout !== undefined) {
+      let data7 = data.timeout;
+      if (!(typeof data7 == "number" && isFinite(data7))) {
+        const err11 = {
+          instancePath: instancePath + "/timeout",
+          schemaPath: "#/properties/timeout/type",
+          keyword: "type",
+          params: { type: "number" },
+          message: "must be number",
+          schema: schema63.properties.timeout.type,
+          parentSchema: schema63.properties.timeout,
+          data: data7,
+        };
+        if (vErrors === null) {
+          vErrors = [err11];
+        } else {
+          vErrors.push(err11);
+        }
+        errors++;
+      }
+    }
+    if (data.say !== undefined) {
+      if (
+        !validate12(data.say, {
+          instancePath: instancePath + "/say",
+          parentData: data,
+          parentDataProperty: "say",
+          rootData,
+        })
+      ) {
+        vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.into !== undefined) {
+      let data9 = data.into;
+      if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+        for (const key3 in data9) {
+          const _errs22 = errors;
+          if (typeof key3 === "string") {
+            if (!pattern2.test(key3)) {
+              const err12 = {
+                instancePath: instancePath + "/into",
+                schemaPath: "#/definitions/variableName/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+                message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
+                schema: "^[A-Za-z_][A-Za-z0-9_]*$",
+                parentSchema: schema20,
+                data: key3,
+                propertyName: key3,
+              };
+              if (vErrors === null) {
+                vErrors = [err12];
+              } else {
+                vErrors.push(err12);
+              }
+              errors++;
+            }
+          } else {
+            const err13 = {
+              instancePath: instancePath + "/into",
+              schemaPath: "#/definitions/variableName/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema20.type,
+              parentSchema: schema20,
+              data: key3,
+              propertyName: key3,
+            };
+            if (vErrors === null) {
+              vErrors = [err13];
+            } else {
+              vErrors.push(err13);
+            }
+            errors++;
+          }
+          var valid3 = _errs22 === errors;
+          if (!valid3) {
+            const err14 = {
+              instancePath: instancePath + "/into",
+              schemaPath: "#/properties/into/propertyNames",
+              keyword: "propertyNames",
+              params: { propertyName: key3 },
+              message: "property name must be valid",
+              schema: schema63.properties.into.propertyNames,
+              parentSchema: schema63.properties.into,
+              data: data9,
+            };
+            if (vErrors === null) {
+              vErrors = [err14];
+            } else {
+              vErrors.push(err14);
+            }
+            errors++;
+          }
+        }
+        for (const key4 in data9) {
+          let data10 = data9[key4];
+          if (typeof data10 === "string") {
+            if (func4(data10) < 1) {
+              const err15 = {
+                instancePath: instancePath + "/into/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),
+                schemaPath: "#/properties/into/additionalProperties/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+                schema: 1,
+                parentSchema: schema63.properties.into.additionalProperties,
+                data: data10,
+              };
+              if (vErrors === null) {
+                vErrors = [err15];
+              } else {
+                vErrors.push(err15);
+              }
+              errors++;
+            }
+          } else {
+            const err16 = {
+              instancePath: instancePath + "/into/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/properties/into/additionalProperties/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema63.properties.into.additionalProperties.type,
+              parentSchema: schema63.properties.into.additionalProperties,
+              data: data10,
+            };
+            if (vErrors === null) {
+              vErrors = [err16];
+            } else {
+              vErrors.push(err16);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err17 = {
+          instancePath: instancePath + "/into",
+          schemaPath: "#/properties/into/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema63.properties.into.type,
+          parentSchema: schema63.properties.into,
+          data: data9,
+        };
+        if (vErrors === null) {
+          vErrors = [err17];
+        } else {
+          vErrors.push(err17);
+        }
+        errors++;
+      }
+    }
+    if (data.sensitive !== undefined) {
+      let data11 = data.sensitive;
+      if (Array.isArray(data11)) {
+        const len0 = data11.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data12 = data11[i0];
+          if (typeof data12 === "string") {
+            if (!pattern2.test(data12)) {
+              const err18 = {
+                instancePath: instancePath + "/sensitive/" + i0,
+                schemaPath: "#/definitions/variableName/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+                message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
+                schema: "^[A-Za-z_][A-Za-z0-9_]*$",
+                parentSchema: schema20,
+                data: data12,
+              };
+              if (vErrors === null) {
+                vErrors = [err18];
+              } else {
+                vErrors.push(err18);
+              }
+              errors++;
+            }
+          } else {
+            const err19 = {
+              instancePath: instancePath + "/sensitive/" + i0,
+              schemaPath: "#/definitions/variableName/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema20.type,
+              parentSchema: schema20,
+              data: data12,
+            };
+            if (vErrors === null) {
+              vErrors = [err19];
+            } else {
+              vErrors.push(err19);
+            }
+            errors++;
+          }
+        }
+        let i1 = data11.length;
+        let j0;
+        if (i1 > 1) {
+          outer0: for (; i1--; ) {
+            for (j0 = i1; j0--; ) {
+              if (func0(data11[i1], data11[j0])) {
+                const err20 = {
+                  instancePath: instancePath + "/sensitive",
+                  schemaPath: "#/properties/sensitive/uniqueItems",
+                  keyword: "uniqueItems",
+                  params: { i: i1, j: j0 },
+                  message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)",
+                  schema: true,
+                  parentSchema: schema63.properties.sensitive,
+                  data: data11,
+                };
+                if (vErrors === null) {
+                  vErrors = [err20];
+                } else {
+                  vErrors.push(err20);
+                }
+                errors++;
+                break outer0;
+              }
+            }
+          }
+        }
+      } else {
+        const err21 = {
+          instancePath: instancePath + "/sensitive",
+          schemaPath: "#/properties/sensitive/type",
+          keyword: "type",
+          params: { type: "array" },
+          message: "must be array",
+          schema: schema63.properties.sensitive.type,
+          parentSchema: schema63.properties.sensitive,
+          data: data11,
+        };
+        if (vErrors === null) {
+          vErrors = [err21];
+        } else {
+          vErrors.push(err21);
+        }
+        errors++;
+      }
+    }
+    if (data.on !== undefined) {
+      let data13 = data.on;
+      if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+        for (const key5 in data13) {
+          let data14 = data13[key5];
+          if (typeof data14 === "string") {
+            if (func4(data14) < 1) {
+              const err22 = {
+                instancePath: instancePath + "/on/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),
+                schemaPath: "#/definitions/stateRef/minLength",
+                keyword: "minLength",
+                params: { limit: 1 },
+                message: "must NOT have fewer than 1 characters",
+                schema: 1,
+                parentSchema: schema13,
+                data: data14,
+              };
+              if (vErrors === null) {
+                vErrors = [err22];
+              } else {
+                vErrors.push(err22);
+              }
+              errors++;
+            }
+          } else {
+            const err23 = {
+              instancePath: instancePath + "/on/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/definitions/stateRef/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema13.type,
+              parentSchema: schema13,
+              data: data14,
+            };
+            if (vErrors === null) {
+              vErrors = [err23];
+            } else {
+              vErrors.push(err23);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err24 = {
+          instancePath: instancePath + "/on",
+          schemaPath: "#/properties/on/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema63.properties.on.type,
+          parentSchema: schema63.properties.on,
+          data: data13,
+        };
+        if (vErrors === null) {
+          vErrors = [err24];
+        } else {
+          vErrors.push(err24);
+        }
+        errors++;
+      }
+    }
+    if (data.next !== undefined) {
+      let data15 = data.next;
+      if (typeof data15 === "string") {
+        if (func4(data15) < 1) {
+          const err25 = {
+            instancePath: instancePath + "/next",
+            schemaPath: "#/definitions/stateRef/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+            schema: 1,
+            parentSchema: schema13,
+            data: data15,
+          };
+          if (vErrors === null) {
+            vErrors = [err25];
+          } else {
+            vErrors.push(err25);
+          }
+          errors++;
+        }
+      } else {
+        const err26 = {
+          instancePath: instancePath + "/next",
+          schemaPath: "#/definitions/stateRef/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema13.type,
+          parentSchema: schema13,
+          data: data15,
+        };
+        if (vErrors === null) {
+          vErrors = [err26];
+        } else {
+          vErrors.push(err26);
+        }
+        errors++;
+      }
+    }
+    if (data.onError !== undefined) {
+      let data16 = data.onError;
+      if (typeof data16 === "string") {
+        if (func4(data16) < 1) {
+          const err27 = {
+            instancePath: instancePath + "/onError",
+            schemaPath: "#/definitions/stateRef/minLength",
+            keyword: "minLength",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 characters",
+            schema: 1,
+            parentSchema: schema13,
+            data: data16,
+          };
+          if (vErrors === null) {
+            vErrors = [err27];
+          } else {
+            vErrors.push(err27);
+          }
+          errors++;
+        }
+      } else {
+        const err28 = {
+          instancePath: instancePath + "/onError",
+          schemaPath: "#/definitions/stateRef/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema13.type,
+          parentSchema: schema13,
+          data: data16,
+        };
+        if (vErrors === null) {
+          vErrors = [err28];
+        } else {
+          vErrors.push(err28);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err29 = {
+      instancePath,
+      schemaPath: "#/type",
+      keyword: "type",
+      params: { type: "object" },
+      message: "must be object",
+      schema: schema63.type,
+      parentSchema: schema63,
+      data,
+    };
+    if (vErrors === null) {
+      vErrors = [err29];
+    } else {
+      vErrors.push(err29);
+    }
+    errors++;
+  }
+  validate44.errors = vErrors;
+  return errors === 0;
+}
+const schema70 = {
   description: "Connect the caller to a number (8x8 makeCall). Ends the flow.",
   type: "object",
   additionalProperties: false,
@@ -3865,9 +5232,19 @@ const schema58 = {
     },
     record: { description: "Record the call.", type: "boolean" },
     say: { description: "Words before connecting.", $ref: "#/definitions/messages" },
+    result: { $ref: "#/definitions/resultLabel" },
   },
 };
-function validate44(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+const schema73 = {
+  description:
+    "A short business label for how the call ended (e.g. confirmed, paid, no-answer), carried with the call's outcome to summaries, events and reports: lower-case letters, digits, _ and -, starting with a letter, at most 64 characters.",
+  type: "string",
+  pattern: "^[a-z][a-z0-9_-]{0,63}$",
+  patternErrorMessage:
+    "a result label is lower-case letters, digits, _ and -, starting with a letter, at most 64 characters (e.g. confirmed)",
+};
+const pattern17 = new RegExp("^[a-z][a-z0-9_-]{0,63}$", "u");
+function validate49(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (data && typeof data == "object" && !Array.isArray(data)) {
@@ -3878,8 +5255,8 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "to" },
         message: "must have required property '" + "to" + "'",
-        schema: schema58.required,
-        parentSchema: schema58,
+        schema: schema70.required,
+        parentSchema: schema70,
         data,
       };
       if (vErrors === null) {
@@ -3890,7 +5267,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (!(key0 === "to" || key0 === "callerId" || key0 === "record" || key0 === "say")) {
+      if (!(key0 === "to" || key0 === "callerId" || key0 === "record" || key0 === "say" || key0 === "result")) {
         const err1 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -3898,7 +5275,7 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema58,
+          parentSchema: schema70,
           data,
         };
         if (vErrors === null) {
@@ -3998,8 +5375,8 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "type",
           params: { type: "boolean" },
           message: "must be boolean",
-          schema: schema58.properties.record.type,
-          parentSchema: schema58.properties.record,
+          schema: schema70.properties.record.type,
+          parentSchema: schema70.properties.record,
           data: data2,
         };
         if (vErrors === null) {
@@ -4023,34 +5400,77 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
         errors = vErrors.length;
       }
     }
+    if (data.result !== undefined) {
+      let data4 = data.result;
+      if (typeof data4 === "string") {
+        if (!pattern17.test(data4)) {
+          const err7 = {
+            instancePath: instancePath + "/result",
+            schemaPath: "#/definitions/resultLabel/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z][a-z0-9_-]{0,63}$" },
+            message: 'must match pattern "' + "^[a-z][a-z0-9_-]{0,63}$" + '"',
+            schema: "^[a-z][a-z0-9_-]{0,63}$",
+            parentSchema: schema73,
+            data: data4,
+          };
+          if (vErrors === null) {
+            vErrors = [err7];
+          } else {
+            vErrors.push(err7);
+          }
+          errors++;
+        }
+      } else {
+        const err8 = {
+          instancePath: instancePath + "/result",
+          schemaPath: "#/definitions/resultLabel/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema73.type,
+          parentSchema: schema73,
+          data: data4,
+        };
+        if (vErrors === null) {
+          vErrors = [err8];
+        } else {
+          vErrors.push(err8);
+        }
+        errors++;
+      }
+    }
   } else {
-    const err7 = {
+    const err9 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema58.type,
-      parentSchema: schema58,
+      schema: schema70.type,
+      parentSchema: schema70,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err7];
+      vErrors = [err9];
     } else {
-      vErrors.push(err7);
+      vErrors.push(err9);
     }
     errors++;
   }
-  validate44.errors = vErrors;
+  validate49.errors = vErrors;
   return errors === 0;
 }
-const schema61 = {
+const schema74 = {
   description: "Optional last words, then hang up: hangup: {} or hangup: { say: ... }. Ends the flow.",
   type: ["object", "null"],
   additionalProperties: false,
-  properties: { say: { description: "Last words.", $ref: "#/definitions/messages" } },
+  properties: {
+    say: { description: "Last words.", $ref: "#/definitions/messages" },
+    result: { $ref: "#/definitions/resultLabel" },
+  },
 };
-function validate47(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
+function validate52(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
   let vErrors = null;
   let errors = 0;
   if (!(data && typeof data == "object" && !Array.isArray(data)) && data !== null) {
@@ -4058,10 +5478,10 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
-      params: { type: schema61.type },
+      params: { type: schema74.type },
       message: "must be object,null",
-      schema: schema61.type,
-      parentSchema: schema61,
+      schema: schema74.type,
+      parentSchema: schema74,
       data,
     };
     if (vErrors === null) {
@@ -4073,7 +5493,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!(key0 === "say")) {
+      if (!(key0 === "say" || key0 === "result")) {
         const err1 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -4081,7 +5501,7 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema61,
+          parentSchema: schema74,
           data,
         };
         if (vErrors === null) {
@@ -4105,8 +5525,48 @@ function validate47(data, { instancePath = "", parentData, parentDataProperty, r
         errors = vErrors.length;
       }
     }
+    if (data.result !== undefined) {
+      let data1 = data.result;
+      if (typeof data1 === "string") {
+        if (!pattern17.test(data1)) {
+          const err2 = {
+            instancePath: instancePath + "/result",
+            schemaPath: "#/definitions/resultLabel/pattern",
+            keyword: "pattern",
+            params: { pattern: "^[a-z][a-z0-9_-]{0,63}$" },
+            message: 'must match pattern "' + "^[a-z][a-z0-9_-]{0,63}$" + '"',
+            schema: "^[a-z][a-z0-9_-]{0,63}$",
+            parentSchema: schema73,
+            data: data1,
+          };
+          if (vErrors === null) {
+            vErrors = [err2];
+          } else {
+            vErrors.push(err2);
+          }
+          errors++;
+        }
+      } else {
+        const err3 = {
+          instancePath: instancePath + "/result",
+          schemaPath: "#/definitions/resultLabel/type",
+          keyword: "type",
+          params: { type: "string" },
+          message: "must be string",
+          schema: schema73.type,
+          parentSchema: schema73,
+          data: data1,
+        };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
   }
-  validate47.errors = vErrors;
+  validate52.errors = vErrors;
   return errors === 0;
 }
 function validate11(data, { instancePath = "", parentData, parentDataProperty, rootData = data } = {}) {
@@ -4124,8 +5584,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "say" },
         message: "must have required property '" + "say" + "'",
-        schema: schema20.oneOf[0].required,
-        parentSchema: schema20.oneOf[0],
+        schema: schema25.oneOf[0].required,
+        parentSchema: schema25.oneOf[0],
         data,
       };
       if (vErrors === null) {
@@ -4150,8 +5610,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         keyword: "required",
         params: { missingProperty: "play" },
         message: "must have required property '" + "play" + "'",
-        schema: schema20.oneOf[1].required,
-        parentSchema: schema20.oneOf[1],
+        schema: schema25.oneOf[1].required,
+        parentSchema: schema25.oneOf[1],
         data,
       };
       if (vErrors === null) {
@@ -4180,8 +5640,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
           keyword: "required",
           params: { missingProperty: "menu" },
           message: "must have required property '" + "menu" + "'",
-          schema: schema20.oneOf[2].required,
-          parentSchema: schema20.oneOf[2],
+          schema: schema25.oneOf[2].required,
+          parentSchema: schema25.oneOf[2],
           data,
         };
         if (vErrors === null) {
@@ -4210,8 +5670,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
             keyword: "required",
             params: { missingProperty: "ask" },
             message: "must have required property '" + "ask" + "'",
-            schema: schema20.oneOf[3].required,
-            parentSchema: schema20.oneOf[3],
+            schema: schema25.oneOf[3].required,
+            parentSchema: schema25.oneOf[3],
             data,
           };
           if (vErrors === null) {
@@ -4240,8 +5700,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
               keyword: "required",
               params: { missingProperty: "branch" },
               message: "must have required property '" + "branch" + "'",
-              schema: schema20.oneOf[4].required,
-              parentSchema: schema20.oneOf[4],
+              schema: schema25.oneOf[4].required,
+              parentSchema: schema25.oneOf[4],
               data,
             };
             if (vErrors === null) {
@@ -4270,8 +5730,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                 keyword: "required",
                 params: { missingProperty: "set" },
                 message: "must have required property '" + "set" + "'",
-                schema: schema20.oneOf[5].required,
-                parentSchema: schema20.oneOf[5],
+                schema: schema25.oneOf[5].required,
+                parentSchema: schema25.oneOf[5],
                 data,
               };
               if (vErrors === null) {
@@ -4300,8 +5760,8 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                   keyword: "required",
                   params: { missingProperty: "hours" },
                   message: "must have required property '" + "hours" + "'",
-                  schema: schema20.oneOf[6].required,
-                  parentSchema: schema20.oneOf[6],
+                  schema: schema25.oneOf[6].required,
+                  parentSchema: schema25.oneOf[6],
                   data,
                 };
                 if (vErrors === null) {
@@ -4323,15 +5783,15 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
               }
               const _errs9 = errors;
               if (data && typeof data == "object" && !Array.isArray(data)) {
-                if (data.transfer === undefined) {
+                if (data.fetch === undefined) {
                   const err7 = {
                     instancePath,
                     schemaPath: "#/oneOf/7/required",
                     keyword: "required",
-                    params: { missingProperty: "transfer" },
-                    message: "must have required property '" + "transfer" + "'",
-                    schema: schema20.oneOf[7].required,
-                    parentSchema: schema20.oneOf[7],
+                    params: { missingProperty: "fetch" },
+                    message: "must have required property '" + "fetch" + "'",
+                    schema: schema25.oneOf[7].required,
+                    parentSchema: schema25.oneOf[7],
                     data,
                   };
                   if (vErrors === null) {
@@ -4353,15 +5813,15 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                 }
                 const _errs10 = errors;
                 if (data && typeof data == "object" && !Array.isArray(data)) {
-                  if (data.hangup === undefined) {
+                  if (data.transfer === undefined) {
                     const err8 = {
                       instancePath,
                       schemaPath: "#/oneOf/8/required",
                       keyword: "required",
-                      params: { missingProperty: "hangup" },
-                      message: "must have required property '" + "hangup" + "'",
-                      schema: schema20.oneOf[8].required,
-                      parentSchema: schema20.oneOf[8],
+                      params: { missingProperty: "transfer" },
+                      message: "must have required property '" + "transfer" + "'",
+                      schema: schema25.oneOf[8].required,
+                      parentSchema: schema25.oneOf[8],
                       data,
                     };
                     if (vErrors === null) {
@@ -4381,6 +5841,37 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
                     valid0 = true;
                     passing0 = 8;
                   }
+                  const _errs11 = errors;
+                  if (data && typeof data == "object" && !Array.isArray(data)) {
+                    if (data.hangup === undefined) {
+                      const err9 = {
+                        instancePath,
+                        schemaPath: "#/oneOf/9/required",
+                        keyword: "required",
+                        params: { missingProperty: "hangup" },
+                        message: "must have required property '" + "hangup" + "'",
+                        schema: schema25.oneOf[9].required,
+                        parentSchema: schema25.oneOf[9],
+                        data,
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err9];
+                      } else {
+                        vErrors.push(err9);
+                      }
+                      errors++;
+                    }
+                  }
+                  var _valid0 = _errs11 === errors;
+                  if (_valid0 && valid0) {
+                    valid0 = false;
+                    passing0 = [passing0, 9];
+                  } else {
+                    if (_valid0) {
+                      valid0 = true;
+                      passing0 = 9;
+                    }
+                  }
                 }
               }
             }
@@ -4390,20 +5881,20 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
     }
   }
   if (!valid0) {
-    const err9 = {
+    const err10 = {
       instancePath,
       schemaPath: "#/oneOf",
       keyword: "oneOf",
       params: { passingSchemas: passing0 },
       message: "must match exactly one schema in oneOf",
-      schema: schema20.oneOf,
-      parentSchema: schema20,
+      schema: schema25.oneOf,
+      parentSchema: schema25,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err9];
+      vErrors = [err10];
     } else {
-      vErrors.push(err9);
+      vErrors.push(err10);
     }
     errors++;
   } else {
@@ -4418,21 +5909,21 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func7.call(schema20.properties, key0)) {
-        const err10 = {
+      if (!func2.call(schema25.properties, key0)) {
+        const err11 = {
           instancePath,
           schemaPath: "#/additionalProperties",
           keyword: "additionalProperties",
           params: { additionalProperty: key0 },
           message: "must NOT have additional properties",
           schema: false,
-          parentSchema: schema20,
+          parentSchema: schema25,
           data,
         };
         if (vErrors === null) {
-          vErrors = [err10];
+          vErrors = [err11];
         } else {
-          vErrors.push(err10);
+          vErrors.push(err11);
         }
         errors++;
       }
@@ -4453,39 +5944,39 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.play !== undefined) {
       let data1 = data.play;
       if (typeof data1 === "string") {
-        if (!pattern3.test(data1)) {
-          const err11 = {
+        if (!pattern7.test(data1)) {
+          const err12 = {
             instancePath: instancePath + "/play",
             schemaPath: "#/definitions/audioUrl/pattern",
             keyword: "pattern",
             params: { pattern: "^https?://\\S+$" },
             message: 'must match pattern "' + "^https?://\\S+$" + '"',
             schema: "^https?://\\S+$",
-            parentSchema: schema24,
+            parentSchema: schema29,
             data: data1,
           };
           if (vErrors === null) {
-            vErrors = [err11];
+            vErrors = [err12];
           } else {
-            vErrors.push(err11);
+            vErrors.push(err12);
           }
           errors++;
         }
       } else {
-        const err12 = {
+        const err13 = {
           instancePath: instancePath + "/play",
           schemaPath: "#/definitions/audioUrl/type",
           keyword: "type",
           params: { type: "string" },
           message: "must be string",
-          schema: schema24.type,
-          parentSchema: schema24,
+          schema: schema29.type,
+          parentSchema: schema29,
           data: data1,
         };
         if (vErrors === null) {
-          vErrors = [err12];
+          vErrors = [err13];
         } else {
-          vErrors.push(err12);
+          vErrors.push(err13);
         }
         errors++;
       }
@@ -4533,80 +6024,80 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
       let data5 = data.set;
       if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
         if (Object.keys(data5).length < 1) {
-          const err13 = {
+          const err14 = {
             instancePath: instancePath + "/set",
             schemaPath: "#/properties/set/minProperties",
             keyword: "minProperties",
             params: { limit: 1 },
             message: "must NOT have fewer than 1 properties",
             schema: 1,
-            parentSchema: schema20.properties.set,
+            parentSchema: schema25.properties.set,
             data: data5,
           };
           if (vErrors === null) {
-            vErrors = [err13];
+            vErrors = [err14];
           } else {
-            vErrors.push(err13);
+            vErrors.push(err14);
           }
           errors++;
         }
         for (const key1 in data5) {
-          const _errs23 = errors;
+          const _errs24 = errors;
           if (typeof key1 === "string") {
-            if (!pattern5.test(key1)) {
-              const err14 = {
+            if (!pattern2.test(key1)) {
+              const err15 = {
                 instancePath: instancePath + "/set",
                 schemaPath: "#/definitions/variableName/pattern",
                 keyword: "pattern",
                 params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
                 message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
                 schema: "^[A-Za-z_][A-Za-z0-9_]*$",
-                parentSchema: schema40,
+                parentSchema: schema20,
                 data: key1,
                 propertyName: key1,
               };
               if (vErrors === null) {
-                vErrors = [err14];
+                vErrors = [err15];
               } else {
-                vErrors.push(err14);
+                vErrors.push(err15);
               }
               errors++;
             }
           } else {
-            const err15 = {
+            const err16 = {
               instancePath: instancePath + "/set",
               schemaPath: "#/definitions/variableName/type",
               keyword: "type",
               params: { type: "string" },
               message: "must be string",
-              schema: schema40.type,
-              parentSchema: schema40,
+              schema: schema20.type,
+              parentSchema: schema20,
               data: key1,
               propertyName: key1,
-            };
-            if (vErrors === null) {
-              vErrors = [err15];
-            } else {
-              vErrors.push(err15);
-            }
-            errors++;
-          }
-          var valid3 = _errs23 === errors;
-          if (!valid3) {
-            const err16 = {
-              instancePath: instancePath + "/set",
-              schemaPath: "#/properties/set/propertyNames",
-              keyword: "propertyNames",
-              params: { propertyName: key1 },
-              message: "property name must be valid",
-              schema: schema20.properties.set.propertyNames,
-              parentSchema: schema20.properties.set,
-              data: data5,
             };
             if (vErrors === null) {
               vErrors = [err16];
             } else {
               vErrors.push(err16);
+            }
+            errors++;
+          }
+          var valid3 = _errs24 === errors;
+          if (!valid3) {
+            const err17 = {
+              instancePath: instancePath + "/set",
+              schemaPath: "#/properties/set/propertyNames",
+              keyword: "propertyNames",
+              params: { propertyName: key1 },
+              message: "property name must be valid",
+              schema: schema25.properties.set.propertyNames,
+              parentSchema: schema25.properties.set,
+              data: data5,
+            };
+            if (vErrors === null) {
+              vErrors = [err17];
+            } else {
+              vErrors.push(err17);
             }
             errors++;
           }
@@ -4618,39 +6109,39 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
             !(typeof data6 == "number" && isFinite(data6)) &&
             typeof data6 !== "boolean"
           ) {
-            const err17 = {
+            const err18 = {
               instancePath: instancePath + "/set/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
               schemaPath: "#/properties/set/additionalProperties/type",
               keyword: "type",
-              params: { type: schema20.properties.set.additionalProperties.type },
+              params: { type: schema25.properties.set.additionalProperties.type },
               message: "must be string,number,boolean",
-              schema: schema20.properties.set.additionalProperties.type,
-              parentSchema: schema20.properties.set.additionalProperties,
+              schema: schema25.properties.set.additionalProperties.type,
+              parentSchema: schema25.properties.set.additionalProperties,
               data: data6,
             };
             if (vErrors === null) {
-              vErrors = [err17];
+              vErrors = [err18];
             } else {
-              vErrors.push(err17);
+              vErrors.push(err18);
             }
             errors++;
           }
         }
       } else {
-        const err18 = {
+        const err19 = {
           instancePath: instancePath + "/set",
           schemaPath: "#/properties/set/type",
           keyword: "type",
           params: { type: "object" },
           message: "must be object",
-          schema: schema20.properties.set.type,
-          parentSchema: schema20.properties.set,
+          schema: schema25.properties.set.type,
+          parentSchema: schema25.properties.set,
           data: data5,
         };
         if (vErrors === null) {
-          vErrors = [err18];
+          vErrors = [err19];
         } else {
-          vErrors.push(err18);
+          vErrors.push(err19);
         }
         errors++;
       }
@@ -4668,12 +6159,12 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         errors = vErrors.length;
       }
     }
-    if (data.transfer !== undefined) {
+    if (data.fetch !== undefined) {
       if (
-        !validate44(data.transfer, {
-          instancePath: instancePath + "/transfer",
+        !validate44(data.fetch, {
+          instancePath: instancePath + "/fetch",
           parentData: data,
-          parentDataProperty: "transfer",
+          parentDataProperty: "fetch",
           rootData,
         })
       ) {
@@ -4681,24 +6172,37 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
         errors = vErrors.length;
       }
     }
+    if (data.transfer !== undefined) {
+      if (
+        !validate49(data.transfer, {
+          instancePath: instancePath + "/transfer",
+          parentData: data,
+          parentDataProperty: "transfer",
+          rootData,
+        })
+      ) {
+        vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+        errors = vErrors.length;
+      }
+    }
     if (data.hangup !== undefined) {
       if (
-        !validate47(data.hangup, {
+        !validate52(data.hangup, {
           instancePath: instancePath + "/hangup",
           parentData: data,
           parentDataProperty: "hangup",
           rootData,
         })
       ) {
-        vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+        vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
         errors = vErrors.length;
       }
     }
     if (data.next !== undefined) {
-      let data10 = data.next;
-      if (typeof data10 === "string") {
-        if (func3(data10) < 1) {
-          const err19 = {
+      let data11 = data.next;
+      if (typeof data11 === "string") {
+        if (func4(data11) < 1) {
+          const err20 = {
             instancePath: instancePath + "/next",
             schemaPath: "#/definitions/stateRef/minLength",
             keyword: "minLength",
@@ -4706,17 +6210,17 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
             message: "must NOT have fewer than 1 characters",
             schema: 1,
             parentSchema: schema13,
-            data: data10,
+            data: data11,
           };
           if (vErrors === null) {
-            vErrors = [err19];
+            vErrors = [err20];
           } else {
-            vErrors.push(err19);
+            vErrors.push(err20);
           }
           errors++;
         }
       } else {
-        const err20 = {
+        const err21 = {
           instancePath: instancePath + "/next",
           schemaPath: "#/definitions/stateRef/type",
           keyword: "type",
@@ -4724,21 +6228,21 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
           message: "must be string",
           schema: schema13.type,
           parentSchema: schema13,
-          data: data10,
+          data: data11,
         };
         if (vErrors === null) {
-          vErrors = [err20];
+          vErrors = [err21];
         } else {
-          vErrors.push(err20);
+          vErrors.push(err21);
         }
         errors++;
       }
     }
     if (data.voiceProfile !== undefined) {
-      let data11 = data.voiceProfile;
-      if (typeof data11 === "string") {
-        if (func3(data11) < 1) {
-          const err21 = {
+      let data12 = data.voiceProfile;
+      if (typeof data12 === "string") {
+        if (func4(data12) < 1) {
+          const err22 = {
             instancePath: instancePath + "/voiceProfile",
             schemaPath: "#/definitions/voiceProfile/minLength",
             keyword: "minLength",
@@ -4746,17 +6250,17 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
             message: "must NOT have fewer than 1 characters",
             schema: 1,
             parentSchema: schema14,
-            data: data11,
+            data: data12,
           };
           if (vErrors === null) {
-            vErrors = [err21];
+            vErrors = [err22];
           } else {
-            vErrors.push(err21);
+            vErrors.push(err22);
           }
           errors++;
         }
       } else {
-        const err22 = {
+        const err23 = {
           instancePath: instancePath + "/voiceProfile",
           schemaPath: "#/definitions/voiceProfile/type",
           keyword: "type",
@@ -4764,31 +6268,31 @@ function validate11(data, { instancePath = "", parentData, parentDataProperty, r
           message: "must be string",
           schema: schema14.type,
           parentSchema: schema14,
-          data: data11,
+          data: data12,
         };
         if (vErrors === null) {
-          vErrors = [err22];
+          vErrors = [err23];
         } else {
-          vErrors.push(err22);
+          vErrors.push(err23);
         }
         errors++;
       }
     }
   } else {
-    const err23 = {
+    const err24 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
       params: { type: "object" },
       message: "must be object",
-      schema: schema20.type,
-      parentSchema: schema20,
+      schema: schema25.type,
+      parentSchema: schema25,
       data,
     };
     if (vErrors === null) {
-      vErrors = [err23];
+      vErrors = [err24];
     } else {
-      vErrors.push(err23);
+      vErrors.push(err24);
     }
     errors++;
   }
@@ -4855,18 +6359,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       errors++;
     }
     for (const key0 in data) {
-      if (
-        !(
-          key0 === "flow" ||
-          key0 === "description" ||
-          key0 === "numbers" ||
-          key0 === "start" ||
-          key0 === "defaults" ||
-          key0 === "keys" ||
-          key0 === "onError" ||
-          key0 === "states"
-        )
-      ) {
+      if (!func2.call(schema11.properties, key0)) {
         const err3 = {
           instancePath,
           schemaPath: "#/additionalProperties",
@@ -5039,7 +6532,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.start !== undefined) {
       let data4 = data.start;
       if (typeof data4 === "string") {
-        if (func3(data4) < 1) {
+        if (func4(data4) < 1) {
           const err11 = {
             instancePath: instancePath + "/start",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -5102,7 +6595,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         if (data5.voiceProfile !== undefined) {
           let data6 = data5.voiceProfile;
           if (typeof data6 === "string") {
-            if (func3(data6) < 1) {
+            if (func4(data6) < 1) {
               const err14 = {
                 instancePath: instancePath + "/defaults/voiceProfile",
                 schemaPath: "#/definitions/voiceProfile/minLength",
@@ -5339,7 +6832,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         for (const key2 in data10) {
           let data11 = data10[key2];
           if (typeof data11 === "string") {
-            if (func3(data11) < 1) {
+            if (func4(data11) < 1) {
               const err26 = {
                 instancePath: instancePath + "/keys/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),
                 schemaPath: "#/definitions/stateRef/minLength",
@@ -5398,7 +6891,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.onError !== undefined) {
       let data12 = data.onError;
       if (typeof data12 === "string") {
-        if (func3(data12) < 1) {
+        if (func4(data12) < 1) {
           const err29 = {
             instancePath: instancePath + "/onError",
             schemaPath: "#/definitions/stateRef/minLength",
@@ -5435,60 +6928,60 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.states !== undefined) {
-      let data13 = data.states;
+    if (data.inputs !== undefined) {
+      let data13 = data.inputs;
       if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
-        if (Object.keys(data13).length < 1) {
-          const err31 = {
-            instancePath: instancePath + "/states",
-            schemaPath: "#/properties/states/minProperties",
-            keyword: "minProperties",
-            params: { limit: 1 },
-            message: "must NOT have fewer than 1 properties",
-            schema: 1,
-            parentSchema: schema11.properties.states,
-            data: data13,
-          };
-          if (vErrors === null) {
-            vErrors = [err31];
-          } else {
-            vErrors.push(err31);
-          }
-          errors++;
-        }
         for (const key3 in data13) {
           const _errs43 = errors;
           if (typeof key3 === "string") {
             if (!pattern2.test(key3)) {
-              const err32 = {
-                instancePath: instancePath + "/states",
-                schemaPath: "#/properties/states/propertyNames/pattern",
+              const err31 = {
+                instancePath: instancePath + "/inputs",
+                schemaPath: "#/definitions/variableName/pattern",
                 keyword: "pattern",
-                params: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
-                message: 'must match pattern "' + "^[A-Za-z][A-Za-z0-9_-]*$" + '"',
-                schema: "^[A-Za-z][A-Za-z0-9_-]*$",
-                parentSchema: schema11.properties.states.propertyNames,
+                params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" },
+                message: 'must match pattern "' + "^[A-Za-z_][A-Za-z0-9_]*$" + '"',
+                schema: "^[A-Za-z_][A-Za-z0-9_]*$",
+                parentSchema: schema20,
                 data: key3,
                 propertyName: key3,
               };
               if (vErrors === null) {
-                vErrors = [err32];
+                vErrors = [err31];
               } else {
-                vErrors.push(err32);
+                vErrors.push(err31);
               }
               errors++;
             }
+          } else {
+            const err32 = {
+              instancePath: instancePath + "/inputs",
+              schemaPath: "#/definitions/variableName/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema20.type,
+              parentSchema: schema20,
+              data: key3,
+              propertyName: key3,
+            };
+            if (vErrors === null) {
+              vErrors = [err32];
+            } else {
+              vErrors.push(err32);
+            }
+            errors++;
           }
           var valid14 = _errs43 === errors;
           if (!valid14) {
             const err33 = {
-              instancePath: instancePath + "/states",
-              schemaPath: "#/properties/states/propertyNames",
+              instancePath: instancePath + "/inputs",
+              schemaPath: "#/properties/inputs/propertyNames",
               keyword: "propertyNames",
               params: { propertyName: key3 },
               message: "property name must be valid",
-              schema: schema11.properties.states.propertyNames,
-              parentSchema: schema11.properties.states,
+              schema: schema11.properties.inputs.propertyNames,
+              parentSchema: schema11.properties.inputs,
               data: data13,
             };
             if (vErrors === null) {
@@ -5500,11 +6993,590 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
         for (const key4 in data13) {
+          let data14 = data13[key4];
+          if (!(data14 && typeof data14 == "object" && !Array.isArray(data14)) && data14 !== null) {
+            const err34 = {
+              instancePath: instancePath + "/inputs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/definitions/input/type",
+              keyword: "type",
+              params: { type: schema21.type },
+              message: "must be object,null",
+              schema: schema21.type,
+              parentSchema: schema21,
+              data: data14,
+            };
+            if (vErrors === null) {
+              vErrors = [err34];
+            } else {
+              vErrors.push(err34);
+            }
+            errors++;
+          }
+          if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
+            for (const key5 in data14) {
+              if (!(key5 === "required" || key5 === "sensitive" || key5 === "pattern")) {
+                const err35 = {
+                  instancePath: instancePath + "/inputs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),
+                  schemaPath: "#/definitions/input/additionalProperties",
+                  keyword: "additionalProperties",
+                  params: { additionalProperty: key5 },
+                  message: "must NOT have additional properties",
+                  schema: false,
+                  parentSchema: schema21,
+                  data: data14,
+                };
+                if (vErrors === null) {
+                  vErrors = [err35];
+                } else {
+                  vErrors.push(err35);
+                }
+                errors++;
+              }
+            }
+            if (data14.required !== undefined) {
+              let data15 = data14.required;
+              if (typeof data15 !== "boolean") {
+                const err36 = {
+                  instancePath: instancePath + "/inputs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/required",
+                  schemaPath: "#/definitions/input/properties/required/type",
+                  keyword: "type",
+                  params: { type: "boolean" },
+                  message: "must be boolean",
+                  schema: schema21.properties.required.type,
+                  parentSchema: schema21.properties.required,
+                  data: data15,
+                };
+                if (vErrors === null) {
+                  vErrors = [err36];
+                } else {
+                  vErrors.push(err36);
+                }
+                errors++;
+              }
+            }
+            if (data14.sensitive !== undefined) {
+              let data16 = data14.sensitive;
+              if (typeof data16 !== "boolean") {
+                const err37 = {
+                  instancePath:
+                    instancePath + "/inputs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/sensitive",
+                  schemaPath: "#/definitions/input/properties/sensitive/type",
+                  keyword: "type",
+                  params: { type: "boolean" },
+                  message: "must be boolean",
+                  schema: schema21.properties.sensitive.type,
+                  parentSchema: schema21.properties.sensitive,
+                  data: data16,
+                };
+                if (vErrors === null) {
+                  vErrors = [err37];
+                } else {
+                  vErrors.push(err37);
+                }
+                errors++;
+              }
+            }
+            if (data14.pattern !== undefined) {
+              let data17 = data14.pattern;
+              if (typeof data17 !== "string") {
+                const err38 = {
+                  instancePath: instancePath + "/inputs/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/pattern",
+                  schemaPath: "#/definitions/input/properties/pattern/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                  schema: schema21.properties.pattern.type,
+                  parentSchema: schema21.properties.pattern,
+                  data: data17,
+                };
+                if (vErrors === null) {
+                  vErrors = [err38];
+                } else {
+                  vErrors.push(err38);
+                }
+                errors++;
+              }
+            }
+          }
+        }
+      } else {
+        const err39 = {
+          instancePath: instancePath + "/inputs",
+          schemaPath: "#/properties/inputs/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema11.properties.inputs.type,
+          parentSchema: schema11.properties.inputs,
+          data: data13,
+        };
+        if (vErrors === null) {
+          vErrors = [err39];
+        } else {
+          vErrors.push(err39);
+        }
+        errors++;
+      }
+    }
+    if (data.services !== undefined) {
+      let data18 = data.services;
+      if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
+        for (const key6 in data18) {
+          const _errs60 = errors;
+          if (typeof key6 === "string") {
+            if (!pattern3.test(key6)) {
+              const err40 = {
+                instancePath: instancePath + "/services",
+                schemaPath: "#/definitions/serviceName/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z][A-Za-z0-9_]*$" },
+                message: 'must match pattern "' + "^[A-Za-z][A-Za-z0-9_]*$" + '"',
+                schema: "^[A-Za-z][A-Za-z0-9_]*$",
+                parentSchema: schema22,
+                data: key6,
+                propertyName: key6,
+              };
+              if (vErrors === null) {
+                vErrors = [err40];
+              } else {
+                vErrors.push(err40);
+              }
+              errors++;
+            }
+          } else {
+            const err41 = {
+              instancePath: instancePath + "/services",
+              schemaPath: "#/definitions/serviceName/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema22.type,
+              parentSchema: schema22,
+              data: key6,
+              propertyName: key6,
+            };
+            if (vErrors === null) {
+              vErrors = [err41];
+            } else {
+              vErrors.push(err41);
+            }
+            errors++;
+          }
+          var valid19 = _errs60 === errors;
+          if (!valid19) {
+            const err42 = {
+              instancePath: instancePath + "/services",
+              schemaPath: "#/properties/services/propertyNames",
+              keyword: "propertyNames",
+              params: { propertyName: key6 },
+              message: "property name must be valid",
+              schema: schema11.properties.services.propertyNames,
+              parentSchema: schema11.properties.services,
+              data: data18,
+            };
+            if (vErrors === null) {
+              vErrors = [err42];
+            } else {
+              vErrors.push(err42);
+            }
+            errors++;
+          }
+        }
+        for (const key7 in data18) {
+          let data19 = data18[key7];
+          if (data19 && typeof data19 == "object" && !Array.isArray(data19)) {
+            if (data19.url === undefined) {
+              const err43 = {
+                instancePath: instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+                schemaPath: "#/definitions/service/required",
+                keyword: "required",
+                params: { missingProperty: "url" },
+                message: "must have required property '" + "url" + "'",
+                schema: schema23.required,
+                parentSchema: schema23,
+                data: data19,
+              };
+              if (vErrors === null) {
+                vErrors = [err43];
+              } else {
+                vErrors.push(err43);
+              }
+              errors++;
+            }
+            for (const key8 in data19) {
+              if (!(key8 === "url" || key8 === "headers" || key8 === "timeout")) {
+                const err44 = {
+                  instancePath: instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+                  schemaPath: "#/definitions/service/additionalProperties",
+                  keyword: "additionalProperties",
+                  params: { additionalProperty: key8 },
+                  message: "must NOT have additional properties",
+                  schema: false,
+                  parentSchema: schema23,
+                  data: data19,
+                };
+                if (vErrors === null) {
+                  vErrors = [err44];
+                } else {
+                  vErrors.push(err44);
+                }
+                errors++;
+              }
+            }
+            if (data19.url !== undefined) {
+              let data20 = data19.url;
+              if (typeof data20 === "string") {
+                if (func4(data20) < 1) {
+                  const err45 = {
+                    instancePath: instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/url",
+                    schemaPath: "#/definitions/service/properties/url/minLength",
+                    keyword: "minLength",
+                    params: { limit: 1 },
+                    message: "must NOT have fewer than 1 characters",
+                    schema: 1,
+                    parentSchema: schema23.properties.url,
+                    data: data20,
+                  };
+                  if (vErrors === null) {
+                    vErrors = [err45];
+                  } else {
+                    vErrors.push(err45);
+                  }
+                  errors++;
+                }
+              } else {
+                const err46 = {
+                  instancePath: instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/url",
+                  schemaPath: "#/definitions/service/properties/url/type",
+                  keyword: "type",
+                  params: { type: "string" },
+                  message: "must be string",
+                  schema: schema23.properties.url.type,
+                  parentSchema: schema23.properties.url,
+                  data: data20,
+                };
+                if (vErrors === null) {
+                  vErrors = [err46];
+                } else {
+                  vErrors.push(err46);
+                }
+                errors++;
+              }
+            }
+            if (data19.headers !== undefined) {
+              let data21 = data19.headers;
+              if (data21 && typeof data21 == "object" && !Array.isArray(data21)) {
+                for (const key9 in data21) {
+                  const _errs73 = errors;
+                  if (typeof key9 === "string") {
+                    if (!pattern4.test(key9)) {
+                      const err47 = {
+                        instancePath:
+                          instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/headers",
+                        schemaPath: "#/definitions/service/properties/headers/propertyNames/pattern",
+                        keyword: "pattern",
+                        params: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+                        message: 'must match pattern "' + "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" + '"',
+                        schema: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+                        parentSchema: schema23.properties.headers.propertyNames,
+                        data: key9,
+                        propertyName: key9,
+                      };
+                      if (vErrors === null) {
+                        vErrors = [err47];
+                      } else {
+                        vErrors.push(err47);
+                      }
+                      errors++;
+                    }
+                  }
+                  var valid24 = _errs73 === errors;
+                  if (!valid24) {
+                    const err48 = {
+                      instancePath:
+                        instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/headers",
+                      schemaPath: "#/definitions/service/properties/headers/propertyNames",
+                      keyword: "propertyNames",
+                      params: { propertyName: key9 },
+                      message: "property name must be valid",
+                      schema: schema23.properties.headers.propertyNames,
+                      parentSchema: schema23.properties.headers,
+                      data: data21,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err48];
+                    } else {
+                      vErrors.push(err48);
+                    }
+                    errors++;
+                  }
+                }
+                for (const key10 in data21) {
+                  let data22 = data21[key10];
+                  if (typeof data22 !== "string") {
+                    const err49 = {
+                      instancePath:
+                        instancePath +
+                        "/services/" +
+                        key7.replace(/~/g, "~0").replace(/\//g, "~1") +
+                        "/headers/" +
+                        key10.replace(/~/g, "~0").replace(/\//g, "~1"),
+                      schemaPath: "#/definitions/service/properties/headers/additionalProperties/type",
+                      keyword: "type",
+                      params: { type: "string" },
+                      message: "must be string",
+                      schema: schema23.properties.headers.additionalProperties.type,
+                      parentSchema: schema23.properties.headers.additionalProperties,
+                      data: data22,
+                    };
+                    if (vErrors === null) {
+                      vErrors = [err49];
+                    } else {
+                      vErrors.push(err49);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err50 = {
+                  instancePath:
+                    instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/headers",
+                  schemaPath: "#/definitions/service/properties/headers/type",
+                  keyword: "type",
+                  params: { type: "object" },
+                  message: "must be object",
+                  schema: schema23.properties.headers.type,
+                  parentSchema: schema23.properties.headers,
+                  data: data21,
+                };
+                if (vErrors === null) {
+                  vErrors = [err50];
+                } else {
+                  vErrors.push(err50);
+                }
+                errors++;
+              }
+            }
+            if (data19.timeout !== undefined) {
+              let data23 = data19.timeout;
+              if (!(typeof data23 == "number" && isFinite(data23))) {
+                const err51 = {
+                  instancePath:
+                    instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1") + "/timeout",
+                  schemaPath: "#/definitions/service/properties/timeout/type",
+                  keyword: "type",
+                  params: { type: "number" },
+                  message: "must be number",
+                  schema: schema23.properties.timeout.type,
+                  parentSchema: schema23.properties.timeout,
+                  data: data23,
+                };
+                if (vErrors === null) {
+                  vErrors = [err51];
+                } else {
+                  vErrors.push(err51);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err52 = {
+              instancePath: instancePath + "/services/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),
+              schemaPath: "#/definitions/service/type",
+              keyword: "type",
+              params: { type: "object" },
+              message: "must be object",
+              schema: schema23.type,
+              parentSchema: schema23,
+              data: data19,
+            };
+            if (vErrors === null) {
+              vErrors = [err52];
+            } else {
+              vErrors.push(err52);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err53 = {
+          instancePath: instancePath + "/services",
+          schemaPath: "#/properties/services/type",
+          keyword: "type",
+          params: { type: "object" },
+          message: "must be object",
+          schema: schema11.properties.services.type,
+          parentSchema: schema11.properties.services,
+          data: data18,
+        };
+        if (vErrors === null) {
+          vErrors = [err53];
+        } else {
+          vErrors.push(err53);
+        }
+        errors++;
+      }
+    }
+    if (data.secrets !== undefined) {
+      let data24 = data.secrets;
+      if (Array.isArray(data24)) {
+        const len1 = data24.length;
+        for (let i2 = 0; i2 < len1; i2++) {
+          let data25 = data24[i2];
+          if (typeof data25 === "string") {
+            if (!pattern3.test(data25)) {
+              const err54 = {
+                instancePath: instancePath + "/secrets/" + i2,
+                schemaPath: "#/definitions/serviceName/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z][A-Za-z0-9_]*$" },
+                message: 'must match pattern "' + "^[A-Za-z][A-Za-z0-9_]*$" + '"',
+                schema: "^[A-Za-z][A-Za-z0-9_]*$",
+                parentSchema: schema22,
+                data: data25,
+              };
+              if (vErrors === null) {
+                vErrors = [err54];
+              } else {
+                vErrors.push(err54);
+              }
+              errors++;
+            }
+          } else {
+            const err55 = {
+              instancePath: instancePath + "/secrets/" + i2,
+              schemaPath: "#/definitions/serviceName/type",
+              keyword: "type",
+              params: { type: "string" },
+              message: "must be string",
+              schema: schema22.type,
+              parentSchema: schema22,
+              data: data25,
+            };
+            if (vErrors === null) {
+              vErrors = [err55];
+            } else {
+              vErrors.push(err55);
+            }
+            errors++;
+          }
+        }
+        let i3 = data24.length;
+        let j1;
+        if (i3 > 1) {
+          outer1: for (; i3--; ) {
+            for (j1 = i3; j1--; ) {
+              if (func0(data24[i3], data24[j1])) {
+                const err56 = {
+                  instancePath: instancePath + "/secrets",
+                  schemaPath: "#/properties/secrets/uniqueItems",
+                  keyword: "uniqueItems",
+                  params: { i: i3, j: j1 },
+                  message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)",
+                  schema: true,
+                  parentSchema: schema11.properties.secrets,
+                  data: data24,
+                };
+                if (vErrors === null) {
+                  vErrors = [err56];
+                } else {
+                  vErrors.push(err56);
+                }
+                errors++;
+                break outer1;
+              }
+            }
+          }
+        }
+      } else {
+        const err57 = {
+          instancePath: instancePath + "/secrets",
+          schemaPath: "#/properties/secrets/type",
+          keyword: "type",
+          params: { type: "array" },
+          message: "must be array",
+          schema: schema11.properties.secrets.type,
+          parentSchema: schema11.properties.secrets,
+          data: data24,
+        };
+        if (vErrors === null) {
+          vErrors = [err57];
+        } else {
+          vErrors.push(err57);
+        }
+        errors++;
+      }
+    }
+    if (data.states !== undefined) {
+      let data26 = data.states;
+      if (data26 && typeof data26 == "object" && !Array.isArray(data26)) {
+        if (Object.keys(data26).length < 1) {
+          const err58 = {
+            instancePath: instancePath + "/states",
+            schemaPath: "#/properties/states/minProperties",
+            keyword: "minProperties",
+            params: { limit: 1 },
+            message: "must NOT have fewer than 1 properties",
+            schema: 1,
+            parentSchema: schema11.properties.states,
+            data: data26,
+          };
+          if (vErrors === null) {
+            vErrors = [err58];
+          } else {
+            vErrors.push(err58);
+          }
+          errors++;
+        }
+        for (const key11 in data26) {
+          const _errs88 = errors;
+          if (typeof key11 === "string") {
+            if (!pattern6.test(key11)) {
+              const err59 = {
+                instancePath: instancePath + "/states",
+                schemaPath: "#/properties/states/propertyNames/pattern",
+                keyword: "pattern",
+                params: { pattern: "^[A-Za-z][A-Za-z0-9_-]*$" },
+                message: 'must match pattern "' + "^[A-Za-z][A-Za-z0-9_-]*$" + '"',
+                schema: "^[A-Za-z][A-Za-z0-9_-]*$",
+                parentSchema: schema11.properties.states.propertyNames,
+                data: key11,
+                propertyName: key11,
+              };
+              if (vErrors === null) {
+                vErrors = [err59];
+              } else {
+                vErrors.push(err59);
+              }
+              errors++;
+            }
+          }
+          var valid30 = _errs88 === errors;
+          if (!valid30) {
+            const err60 = {
+              instancePath: instancePath + "/states",
+              schemaPath: "#/properties/states/propertyNames",
+              keyword: "propertyNames",
+              params: { propertyName: key11 },
+              message: "property name must be valid",
+              schema: schema11.properties.states.propertyNames,
+              parentSchema: schema11.properties.states,
+              data: data26,
+            };
+            if (vErrors === null) {
+              vErrors = [err60];
+            } else {
+              vErrors.push(err60);
+            }
+            errors++;
+          }
+        }
+        for (const key12 in data26) {
           if (
-            !validate11(data13[key4], {
-              instancePath: instancePath + "/states/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),
-              parentData: data13,
-              parentDataProperty: key4,
+            !validate11(data26[key12], {
+              instancePath: instancePath + "/states/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),
+              parentData: data26,
+              parentDataProperty: key12,
               rootData,
             })
           ) {
@@ -5513,7 +7585,7 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err34 = {
+        const err61 = {
           instancePath: instancePath + "/states",
           schemaPath: "#/properties/states/type",
           keyword: "type",
@@ -5521,18 +7593,18 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
           message: "must be object",
           schema: schema11.properties.states.type,
           parentSchema: schema11.properties.states,
-          data: data13,
+          data: data26,
         };
         if (vErrors === null) {
-          vErrors = [err34];
+          vErrors = [err61];
         } else {
-          vErrors.push(err34);
+          vErrors.push(err61);
         }
         errors++;
       }
     }
   } else {
-    const err35 = {
+    const err62 = {
       instancePath,
       schemaPath: "#/type",
       keyword: "type",
@@ -5543,9 +7615,9 @@ function validate10(data, { instancePath = "", parentData, parentDataProperty, r
       data,
     };
     if (vErrors === null) {
-      vErrors = [err35];
+      vErrors = [err62];
     } else {
-      vErrors.push(err35);
+      vErrors.push(err62);
     }
     errors++;
   }
