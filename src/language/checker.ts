@@ -6,14 +6,16 @@
 import { regexesIn } from "./conditions.js";
 import { checkDataFlow } from "./dataflow.js";
 import type { Diagnostic, Reporter } from "./diagnostics.js";
+import { checkFetchBudget } from "./fetch-budget.js";
 import { checkGraph } from "./graph-checks.js";
 import { asObject, type FlowView, type Obj, STATE_KINDS, type StateView, viewFlow } from "./model.js";
 import type { ParsedFile } from "./parse.js";
 import type { JsonPath, Place } from "./positions.js";
 import { isCalendarDate, isValidTimeZone, knownTimeZones, parseDaySpec, parseTimeRange } from "./schedule.js";
+import { checkFetch, checkServices } from "./services.js";
 import { didYouMean, didYouMeanHint } from "./suggest.js";
-import { BUILT_IN_VARIABLES } from "./templates.js";
 import { stateTexts, templateOf } from "./texts.js";
+import { checkAssignable, isBuiltIn } from "./variables.js";
 
 /** 8x8's limits (Voice API: say / sayAndCapture text, sayAndCapture maxDigits). */
 export const MAX_TEXT_LENGTH = 3000;
@@ -40,15 +42,71 @@ export function checkFlow(parsed: ParsedFile): Diagnostic[] {
   };
   const flow = viewFlow(parsed.data);
   checkKeys(flow, report);
+  checkInputs(flow, report);
+  checkServices(flow, report);
   checkTimeouts(["defaults"], asObject(flow.raw.defaults), undefined, report);
   for (const state of flow.states) checkState(flow, state, report);
   checkGraph(flow, report);
+  checkFetchBudget(flow, report);
   checkDataFlow(flow, report);
   return diagnostics;
 }
 
 function checkKeys(flow: FlowView, report: Reporter): void {
   for (const { key, path } of flow.keys) checkDigitKey(key, path, "global key", report);
+  const keys = new Map(flow.keys.map((k) => [k.key, k]));
+  const longest = Math.max(0, ...flow.keys.map((k) => k.key.length));
+  // as the compiler decides completeOnHash: # ends a longer capture unless some key uses it
+  const hashIsKey = flow.keys.some((k) => k.key.includes("#"));
+  for (const longer of flow.keys) {
+    for (const shorter of prefixesIn(longer.key, keys)) {
+      report(
+        "prefix-key",
+        longer.path,
+        `global key '${shorter}' is the start of global key '${longer.key}', so every menu takes up to ` +
+          `${longest} keys: ${waitAfter(shorter, longest, flow, undefined, hashIsKey)}`,
+        { severity: "warning", which: "key", hint: prefixHint(hashIsKey) },
+      );
+    }
+  }
+}
+
+/** The keys of `keys` that `key` starts with (shorter than it). */
+function prefixesIn(key: string, keys: ReadonlyMap<string, unknown>): string[] {
+  const found: string[] = [];
+  for (let length = 1; length < key.length; length++) {
+    const prefix = key.slice(0, length);
+    if (keys.has(prefix)) found.push(prefix);
+  }
+  return found;
+}
+
+/** What a caller goes through when the capture takes up to `longest` keys: a shorter choice waits for more. */
+function waitAfter(key: string, longest: number, flow: FlowView, menu: Obj | undefined, hashIsKey: boolean): string {
+  const seconds = [menu?.digitTimeout, asObject(flow.raw.defaults)?.digitTimeout].find((v) => typeof v === "number");
+  const choices = longest === 2 ? "every one-key choice" : `every choice shorter than ${longest} keys`;
+  const wait = `${choices} (such as ${key}) waits ${(seconds as number | undefined) ?? DEFAULT_DIGIT_TIMEOUT} s (digitTimeout) for another key`;
+  return hashIsKey ? wait : `${wait}, or for #`;
+}
+
+function prefixHint(hashIsKey: boolean): string {
+  return hashIsKey
+    ? "make no key the start of another (e.g. options 1 to 9 and 0)"
+    : "make no key the start of another (e.g. options 1 to 9 and 0), or ask callers to press # after their choice";
+}
+
+/** Inputs are variables too: not a built-in's name, and a pattern that compiles. */
+function checkInputs(flow: FlowView, report: Reporter): void {
+  for (const [name, value] of Object.entries(asObject(flow.raw.inputs) ?? {})) {
+    if (isBuiltIn(name)) {
+      report("reserved-variable", ["inputs", name], `'${name}' is a built-in variable and cannot be an input`, {
+        which: "key",
+        hint: "pick another name for the input",
+      });
+    }
+    const pattern = asObject(value)?.pattern;
+    if (typeof pattern === "string") checkRegex(pattern, ["inputs", name, "pattern"], report);
+  }
 }
 
 function checkDigitKey(key: string, path: JsonPath, what: string, report: Reporter): void {
@@ -82,7 +140,9 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
     const hint =
       state.kind === "ask"
         ? "an ask's next goes inside ask: (it is where valid input goes)"
-        : `${article(state.kind)} ${state.kind} state decides where to go itself`;
+        : state.kind === "fetch"
+          ? "a fetch's next goes inside fetch: (it is where a 2xx response goes)"
+          : `${article(state.kind)} ${state.kind} state decides where to go itself`;
     report("schema", [...state.path, "next"], `'next' is not used by ${article(state.kind)} ${state.kind} state`, {
       which: "key",
       hint,
@@ -93,16 +153,21 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
       if (body) checkMenu(flow, state, body, report);
       break;
     case "ask":
-      if (body) checkAsk(state, body, report);
+      if (body) checkAsk(flow, state, body, report);
       break;
     case "branch":
       checkBranch(state, report);
       break;
     case "set":
-      for (const name of Object.keys(body ?? {})) checkAssignable(name, [...state.path, "set", name], "key", report);
+      for (const name of Object.keys(body ?? {})) {
+        checkAssignable(flow, name, [...state.path, "set", name], "key", report);
+      }
       break;
     case "hours":
       if (body) checkHours(state, body, report);
+      break;
+    case "fetch":
+      if (body) checkFetch(flow, state, body, report);
       break;
     default:
       break;
@@ -113,6 +178,14 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
       report("invalid-template", ref.path, problem.message, {
         within: problem.raw,
         ...(problem.hint ? { hint: problem.hint } : {}),
+      });
+    }
+    for (const secret of parsed.secrets) {
+      report("secret-outside-headers", ref.path, `${secret.raw} may appear only in a service's headers`, {
+        within: secret.raw,
+        hint:
+          "anywhere else a secret could be spoken, stored or sent where it leaks; put it in the headers of " +
+          "the service that needs it (services: { <name>: { headers: ... } })",
       });
     }
     if (ref.role === "speech" && parsed.literalLength > MAX_TEXT_LENGTH) {
@@ -156,6 +229,7 @@ function checkCapturePrompt(state: StateView, body: Obj, report: Reporter): void
 function checkMenu(flow: FlowView, state: StateView, body: Obj, report: Reporter): void {
   checkCapturePrompt(state, body, report);
   checkTimeouts([...state.path, "menu"], body, asObject(flow.raw.defaults), report);
+  checkPrefixOptions(flow, state, body, report);
   for (const digits of Object.keys(asObject(body.options) ?? {})) {
     const path = [...state.path, "menu", "options", digits];
     checkDigitKey(digits, path, "option", report);
@@ -175,11 +249,39 @@ function checkMenu(flow: FlowView, state: StateView, body: Obj, report: Reporter
   }
 }
 
-function checkAsk(state: StateView, body: Obj, report: Reporter): void {
+/**
+ * A menu captures as many keys as its longest option or global key, so when one key is the start of another
+ * ("1" and "10"), 8x8 cannot tell a finished "1" from the start of "10": it waits for the next key. Pairs of global
+ * keys alone are reported once, on `keys`.
+ */
+function checkPrefixOptions(flow: FlowView, state: StateView, body: Obj, report: Reporter): void {
+  const options = Object.keys(asObject(body.options) ?? {});
+  if (options.every((o) => o.length === 1) && flow.keys.every((k) => k.key.length === 1)) return;
+  const keys = new Map<string, "option" | "global key">(flow.keys.map((k) => [k.key, "global key"]));
+  for (const option of options) keys.set(option, "option");
+  const hashIsKey = [...keys.keys()].some((k) => k.includes("#"));
+  const longest = Math.max(...[...keys.keys()].map((k) => k.length));
+  for (const [longer, longerKind] of keys) {
+    for (const shorter of prefixesIn(longer, keys)) {
+      const shorterKind = keys.get(shorter)!;
+      if (shorterKind === "global key" && longerKind === "global key") continue;
+      const at = shorterKind === "option" ? shorter : longer;
+      report(
+        "prefix-key",
+        [...state.path, "menu", "options", at],
+        `${shorterKind} '${shorter}' is the start of ${longerKind} '${longer}', so this menu takes up to ` +
+          `${longest} keys: ${waitAfter(shorter, longest, flow, body, hashIsKey)}`,
+        { severity: "warning", which: "key", hint: prefixHint(hashIsKey) },
+      );
+    }
+  }
+}
+
+function checkAsk(flow: FlowView, state: StateView, body: Obj, report: Reporter): void {
   const at = (...rest: (string | number)[]): JsonPath => [...state.path, "ask", ...rest];
   checkCapturePrompt(state, body, report);
   checkTimeouts(at(), body, undefined, report);
-  if (typeof body.into === "string") checkAssignable(body.into, at("into"), "value", report);
+  if (typeof body.into === "string") checkAssignable(flow, body.into, at("into"), "value", report);
   const digits = asObject(body.digits);
   const min = typeof digits?.min === "number" ? digits.min : undefined;
   const max = typeof digits?.max === "number" ? digits.max : undefined;
@@ -203,15 +305,6 @@ function checkAsk(state: StateView, body: Obj, report: Reporter): void {
           hint: "digits 0-9, * and # only",
         });
       }
-    });
-  }
-}
-
-function checkAssignable(name: string, path: JsonPath, which: "key" | "value", report: Reporter): void {
-  if ((BUILT_IN_VARIABLES as readonly string[]).includes(name)) {
-    report("reserved-variable", path, `'${name}' is a built-in variable and cannot be assigned`, {
-      which,
-      hint: `built-ins: ${BUILT_IN_VARIABLES.join(", ")}`,
     });
   }
 }

@@ -3,10 +3,15 @@
  * schedules as minute ranges per weekday, capture parameters in 8x8's units (milliseconds).
  */
 import type {
+  BodyTemplate,
   Capture,
+  CompiledInput,
   CompiledMachine,
+  CompiledService,
   CompiledState,
   Condition,
+  FetchState,
+  HttpMethod,
   KeyTarget,
   Message,
   Template,
@@ -14,6 +19,7 @@ import type {
 import { DEFAULT_DIGIT_TIMEOUT, DEFAULT_TIMEOUT, MAX_DIGITS } from "./checker.js";
 import { asObject, type Obj } from "./model.js";
 import { mergeRanges, parseDaySpec, parseTimeRange } from "./schedule.js";
+import { fetchTimeoutMs } from "./services.js";
 import { parseTemplate } from "./templates.js";
 import { versionOf } from "./version.js";
 
@@ -46,13 +52,19 @@ export function compileFlow(data: unknown, source?: string): CompiledMachine {
     longest: Math.max(0, ...Object.keys(keys).map((k) => k.length)),
     hasHash: Object.keys(keys).some((k) => k.includes("#")),
   };
+  const services = asObject(raw.services) ?? {};
   const states: Record<string, CompiledState> = {};
   const sensitive = new Set<string>();
   for (const [id, value] of Object.entries(raw.states as Obj)) {
-    const state = compileState(value as Obj, defaults, globalKeys);
+    const state = compileState(value as Obj, defaults, globalKeys, services);
     if (state.kind === "ask" && state.sensitive) sensitive.add(state.into);
+    if (state.kind === "fetch") for (const name of state.sensitive) sensitive.add(name);
     states[id] = state;
   }
+  const inputs = compileInputs(asObject(raw.inputs) ?? {});
+  for (const [name, input] of Object.entries(inputs)) if (input.sensitive) sensitive.add(name);
+  const secrets = [...new Set((raw.secrets as string[] | undefined) ?? [])].sort();
+  // The integration keys are left out when empty, so flows without them keep their versions.
   const machine: Omit<CompiledMachine, "version"> = {
     flow: raw.flow as string,
     ...(typeof raw.description === "string" ? { description: raw.description } : {}),
@@ -62,6 +74,9 @@ export function compileFlow(data: unknown, source?: string): CompiledMachine {
     keys,
     states,
     sensitive: [...sensitive].sort(),
+    ...(Object.keys(services).length > 0 ? { services: compileServices(services) } : {}),
+    ...(secrets.length > 0 ? { secrets } : {}),
+    ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
   };
   return { ...machine, version: versionOf(machine), ...(source !== undefined ? { source } : {}) };
 }
@@ -73,7 +88,7 @@ interface GlobalKeys {
   hasHash: boolean;
 }
 
-function compileState(raw: Obj, defaults: Defaults, globalKeys: GlobalKeys): CompiledState {
+function compileState(raw: Obj, defaults: Defaults, globalKeys: GlobalKeys, services: Obj): CompiledState {
   const voiceProfile = (raw.voiceProfile as string | undefined) ?? defaults.voiceProfile;
   const next = raw.next as string;
   if ("say" in raw) return { kind: "say", voiceProfile, messages: messages(raw.say), next };
@@ -168,11 +183,13 @@ function compileState(raw: Obj, defaults: Defaults, globalKeys: GlobalKeys): Com
       else: hours.else as string,
     };
   }
+  if ("fetch" in raw) return compileFetch(raw.fetch as Obj, voiceProfile, services);
   if ("transfer" in raw) {
     const transfer = raw.transfer as Obj;
     return {
       kind: "transfer",
       voiceProfile,
+      ...result(transfer),
       to: transfer.to as string,
       ...(typeof transfer.callerId === "string" ? { callerId: transfer.callerId } : {}),
       record: transfer.record === true,
@@ -180,7 +197,86 @@ function compileState(raw: Obj, defaults: Defaults, globalKeys: GlobalKeys): Com
     };
   }
   const hangup = asObject(raw.hangup) ?? {};
-  return { kind: "hangup", voiceProfile, say: messages(hangup.say) };
+  return { kind: "hangup", voiceProfile, ...result(hangup), say: messages(hangup.say) };
+}
+
+function result(ending: Obj): { result?: string } {
+  return typeof ending.result === "string" ? { result: ending.result } : {};
+}
+
+function compileFetch(fetch: Obj, voiceProfile: string, services: Obj): FetchState {
+  const query: Record<string, Template> = {};
+  for (const [name, value] of Object.entries(asObject(fetch.query) ?? {})) query[name] = template(String(value));
+  const into: Record<string, (string | number)[]> = {};
+  for (const [name, path] of Object.entries(asObject(fetch.into) ?? {})) {
+    // an array index is a number; any other part (including "01") is a key
+    into[name] = String(path)
+      .split(".")
+      .map((part) => (/^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : part));
+  }
+  const body = asObject(fetch.body);
+  return {
+    kind: "fetch",
+    voiceProfile,
+    service: fetch.service as string,
+    method: (fetch.method as HttpMethod | undefined) ?? "GET",
+    path: template((fetch.path as string | undefined) ?? ""),
+    query,
+    ...(body ? { body: bodyObject(body) } : {}),
+    timeoutMs: fetchTimeoutMs(fetch, services),
+    hold: messages(fetch.say),
+    into,
+    sensitive: [...new Set((fetch.sensitive as string[] | undefined) ?? [])].sort(),
+    on: { ...(fetch.on as Record<string, string> | undefined) },
+    next: fetch.next as string,
+    onError: (fetch.onError as string | undefined) ?? null,
+  };
+}
+
+function bodyObject(value: Obj): Record<string, BodyTemplate> {
+  const object: Record<string, BodyTemplate> = {};
+  for (const [key, item] of Object.entries(value)) object[key] = bodyTemplate(item);
+  return object;
+}
+
+function bodyTemplate(value: unknown): BodyTemplate {
+  if (typeof value === "string") return { text: template(value) };
+  if (Array.isArray(value)) return { list: value.map(bodyTemplate) };
+  if (value !== null && typeof value === "object") return { object: bodyObject(value as Obj) };
+  return { value: value as number | boolean | null };
+}
+
+function compileServices(services: Obj): Record<string, CompiledService> {
+  const compiled: Record<string, CompiledService> = {};
+  for (const [name, value] of Object.entries(services)) {
+    const service = value as Obj;
+    const headers: CompiledService["headers"] = {};
+    for (const [header, text] of Object.entries(asObject(service.headers) ?? {})) {
+      // the checker allows only literal text and secrets in headers
+      headers[header] = parseTemplate(String(text)).parts.filter(
+        (part): part is string | { secret: string } => typeof part === "string" || "secret" in part,
+      );
+    }
+    compiled[name] = {
+      url: service.url as string,
+      headers,
+      timeoutMs: fetchTimeoutMs({ service: name }, services),
+    };
+  }
+  return compiled;
+}
+
+function compileInputs(inputs: Obj): Record<string, CompiledInput> {
+  const compiled: Record<string, CompiledInput> = {};
+  for (const [name, value] of Object.entries(inputs)) {
+    const input = asObject(value) ?? {};
+    compiled[name] = {
+      required: input.required === true,
+      sensitive: input.sensitive === true,
+      ...(typeof input.pattern === "string" ? { pattern: input.pattern } : {}),
+    };
+  }
+  return compiled;
 }
 
 /**
@@ -224,5 +320,9 @@ function condition(raw: unknown): Condition {
   if ("equals" in c) return { var: name, equals: String(c.equals) };
   if ("matches" in c) return { var: name, matches: c.matches as string };
   if ("in" in c) return { var: name, in: (c.in as unknown[]).map(String) };
+  if ("lessThan" in c) return { var: name, lessThan: c.lessThan as number };
+  if ("atMost" in c) return { var: name, atMost: c.atMost as number };
+  if ("greaterThan" in c) return { var: name, greaterThan: c.greaterThan as number };
+  if ("atLeast" in c) return { var: name, atLeast: c.atLeast as number };
   return { var: name, exists: c.exists === true };
 }

@@ -5,7 +5,8 @@
 
 export type RawCondition = Record<string, unknown>;
 
-const VALUE_TESTS = ["equals", "matches", "in"] as const;
+/** Tests that read the variable's value (a variable that is not set makes them false). */
+const VALUE_TESTS = ["equals", "matches", "in", "lessThan", "atMost", "greaterThan", "atLeast"] as const;
 
 function asCondition(value: unknown): RawCondition | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as RawCondition) : undefined;
@@ -49,7 +50,7 @@ export interface VariableTest {
   guarded: Set<string>;
 }
 
-/** Value tests (`equals`, `matches`, `in`) in evaluation order, each with what the evaluation so far proves. */
+/** Value tests (`equals`, `matches`, `in`, numeric comparisons) in evaluation order, each with what the evaluation so far proves. */
 export function valueTests(condition: unknown, guarded: Set<string> = new Set()): VariableTest[] {
   const c = asCondition(condition);
   if (!c) return [];

@@ -1,9 +1,11 @@
 /**
  * Data flow: a variable must be assigned on EVERY path from the start to each use. A forward "must" analysis
  * over the state graph: IN(start) = built-ins; IN(s) = intersection over incoming edges of OUT(pred, edge),
- * where an edge adds what it assigns (`set` values, an ask's `into` on its `next`, what a branch condition
- * proves). Uses: {{x}} in any text or `set` value, and `var` in equals/matches/in tests. `exists` tests are not
- * uses: testing whether something is set is always fine, and it proves the variable set on the matching edge.
+ * where an edge adds what it assigns (`set` values, an ask's `into` on its `next`, a fetch's `into` on every route
+ * but onError, what a branch condition proves). The flow's inputs are assigned before the first state, like the
+ * built-ins. Uses: {{x}} in any text, `set` value or request, and `var` in value tests (equals, matches, in, the
+ * numeric comparisons). `exists` tests are not uses: testing whether something is set is always fine, and it
+ * proves the variable set on the matching edge.
  */
 
 import { provenSet, valueTests } from "./conditions.js";
@@ -128,7 +130,7 @@ function assignedOnEntry(flow: FlowView, sets: VariableSets): EntrySets {
     }
     if (changed) enqueue(to);
   };
-  const builtIns = sets.of(BUILT_IN_VARIABLES);
+  const builtIns = sets.of([...BUILT_IN_VARIABLES, ...flow.inputs]);
   for (const root of [flow.start, flow.onError]) {
     // The engine may jump to onError from anywhere, before anything was assigned.
     const i = root === undefined ? undefined : index.get(root);
@@ -153,7 +155,7 @@ function assignedOnEntry(flow: FlowView, sets: VariableSets): EntrySets {
 }
 
 export function checkDataFlow(flow: FlowView, report: Reporter): void {
-  const everAssigned = new Set<string>(BUILT_IN_VARIABLES);
+  const everAssigned = new Set<string>([...BUILT_IN_VARIABLES, ...flow.inputs]);
   for (const state of flow.states) {
     for (const edge of allEdges(flow, state)) for (const v of edge.assigns) everAssigned.add(v);
   }

@@ -2,6 +2,7 @@
 import type { Reporter } from "./diagnostics.js";
 import {
   allEdges,
+  answerEdges,
   CAPTURE_KINDS,
   type EdgeRef,
   type FlowView,
@@ -42,14 +43,15 @@ function checkTargets(flow: FlowView, report: Reporter): void {
 }
 
 /** Strongly connected components of the non-blocking subgraph (iterative Tarjan: flows may have thousands of
- * states). A component with more than one state, or a state that leads to itself, would spin forever. */
+ * states). A component with more than one state, or a state that leads to itself, would spin forever. A fetch
+ * is non-blocking, and one without its own onError leads to the flow's onError. */
 function checkNonBlockingLoops(flow: FlowView, report: Reporter): void {
   const successors = new Map<string, EdgeRef[]>();
   for (const state of flow.states) {
     if (!state.kind || !NON_BLOCKING_KINDS.has(state.kind)) continue;
     successors.set(
       state.id,
-      stateEdges(state).filter((e) => {
+      answerEdges(flow, state).filter((e) => {
         const kind = flow.byId.get(e.to)?.kind;
         return kind !== undefined && NON_BLOCKING_KINDS.has(kind);
       }),

@@ -8,7 +8,7 @@ export interface GraphEdge {
   from: string;
   to: string;
   /** the engine's transition label: a digit string, next, then, else, case:N, exhausted, key:X, noInput,
-   * noMatch, invalid */
+   * noMatch, invalid; for a fetch next, on:<route>, onError */
   on: string;
   /** human label for drawings */
   label: string;
@@ -16,6 +16,8 @@ export interface GraphEdge {
 
 /** Where a call goes when a menu/ask runs out of attempts without `onExhausted`. */
 export const IMPLICIT_HANGUP = "(hangup)";
+/** Where a failed fetch goes when neither it nor the flow has an `onError`: the built-in apology. */
+export const IMPLICIT_APOLOGY = "(apology)";
 
 export function machineEdges(machine: CompiledMachine): GraphEdge[] {
   const edges: GraphEdge[] = [];
@@ -49,6 +51,11 @@ export function machineEdges(machine: CompiledMachine): GraphEdge[] {
         add(id, state.then, "then", "then (open)");
         add(id, state.else, "else", "else (closed)");
         break;
+      case "fetch":
+        add(id, state.next, "next", "2xx");
+        for (const [route, to] of Object.entries(state.on)) add(id, to, `on:${route}`, route);
+        add(id, state.onError ?? machine.onError ?? IMPLICIT_APOLOGY, "onError", "error");
+        break;
       default:
         break;
     }
@@ -78,6 +85,7 @@ export function describeCondition(c: Condition): string {
 }
 
 function nodeLabel(id: string, state: CompiledState | undefined): string {
+  if (state?.kind === "fetch") return `${id}\n(fetch ${state.method} ${state.service})`;
   return state ? `${id}\n(${state.kind})` : id;
 }
 
@@ -85,6 +93,7 @@ export function renderGraph(machine: CompiledMachine, format: GraphFormat = "mer
   const edges = machineEdges(machine);
   const ids = [...Object.keys(machine.states)];
   if (edges.some((e) => e.to === IMPLICIT_HANGUP)) ids.push(IMPLICIT_HANGUP);
+  if (edges.some((e) => e.to === IMPLICIT_APOLOGY)) ids.push(IMPLICIT_APOLOGY);
   return format === "dot" ? renderDot(machine, ids, edges) : renderMermaid(machine, ids, edges);
 }
 
@@ -101,15 +110,17 @@ function renderMermaid(machine: CompiledMachine, ids: string[], edges: GraphEdge
         ? `{${label}}`
         : state?.kind === "menu" || state?.kind === "ask"
           ? `[/${label}/]`
-          : state === undefined || state.kind === "transfer" || state.kind === "hangup"
-            ? `([${label}])`
-            : `[${label}]`;
+          : state?.kind === "fetch"
+            ? `[[${label}]]`
+            : state === undefined || state.kind === "transfer" || state.kind === "hangup"
+              ? `([${label}])`
+              : `[${label}]`;
     lines.push(`  ${node.get(id)}${shape}`);
   }
   lines.push(`  start((start)) --> ${node.get(machine.start)}`);
   if (machine.onError) lines.push(`  error((error)) -.-> ${node.get(machine.onError)}`);
   for (const e of edges) {
-    const arrow = e.on.startsWith("key:") ? "-.->" : "-->";
+    const arrow = isDashed(e) ? "-.->" : "-->";
     const label = e.label ? `|"${esc(e.label)}"|` : "";
     lines.push(`  ${node.get(e.from)} ${arrow}${label} ${node.get(e.to)}`);
   }
@@ -133,15 +144,22 @@ function renderDot(machine: CompiledMachine, ids: string[], edges: GraphEdge[]):
         ? "diamond"
         : state?.kind === "menu" || state?.kind === "ask"
           ? "parallelogram"
-          : state === undefined || state.kind === "transfer" || state.kind === "hangup"
-            ? "doubleoctagon"
-            : "box";
+          : state?.kind === "fetch"
+            ? "component"
+            : state === undefined || state.kind === "transfer" || state.kind === "hangup"
+              ? "doubleoctagon"
+              : "box";
     lines.push(`  ${q(id)} [shape=${shape}, label=${q(nodeLabel(id, state))}];`);
   }
   for (const e of edges) {
-    const attrs = [e.label ? `label=${q(e.label)}` : "", e.on.startsWith("key:") ? "style=dashed" : ""].filter(Boolean);
+    const attrs = [e.label ? `label=${q(e.label)}` : "", isDashed(e) ? "style=dashed" : ""].filter(Boolean);
     lines.push(`  ${q(e.from)} -> ${q(e.to)}${attrs.length ? ` [${attrs.join(", ")}]` : ""};`);
   }
   lines.push("}");
   return `${lines.join("\n")}\n`;
+}
+
+/** Global keys (taken from anywhere) and a fetch's failures are drawn dashed: off the main path. */
+function isDashed(edge: GraphEdge): boolean {
+  return edge.on.startsWith("key:") || edge.on === "onError";
 }

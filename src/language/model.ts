@@ -16,12 +16,14 @@ export const STATE_KINDS: readonly StateKind[] = [
   "branch",
   "set",
   "hours",
+  "fetch",
   "transfer",
   "hangup",
 ];
 
-/** Kinds that render without waiting for the caller: a cycle of only these would never end. */
-export const NON_BLOCKING_KINDS: ReadonlySet<StateKind> = new Set(["say", "play", "branch", "set", "hours"]);
+/** Kinds that render without waiting for the caller: a cycle of only these would never end. A fetch waits for a
+ * service, never for the caller. */
+export const NON_BLOCKING_KINDS: ReadonlySet<StateKind> = new Set(["say", "play", "branch", "set", "hours", "fetch"]);
 export const CAPTURE_KINDS: ReadonlySet<StateKind> = new Set(["menu", "ask"]);
 
 /** Global key targets that are not states. */
@@ -53,8 +55,9 @@ export interface StateView {
 export interface TextRef {
   text: string;
   path: JsonPath;
-  /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables */
-  role: "speech" | "assignment";
+  /** speech goes to 8x8 TTS (3000-character limit); assignments only set variables; requests go to a service
+   * (a fetch's path, query and body) */
+  role: "speech" | "assignment" | "request";
   /** the parsed template, once templateOf has been asked */
   parsed?: ParsedTemplate | undefined;
 }
@@ -68,14 +71,16 @@ export interface StateMemo {
 export interface EdgeRef {
   readonly from: string;
   readonly to: string;
-  /** label, as the engine reports transitions: a digit, next, then, else, case:N, exhausted, key:X */
+  /** label, as the engine reports transitions: a digit, next, then, else, case:N, exhausted, key:X, and for a fetch
+   * next, on:<route> (on:404, on:4xx), onError */
   readonly on: string;
   /** where the target is written */
   readonly path: JsonPath;
   /** variables surely assigned when this edge is taken */
   readonly assigns: readonly string[];
-  /** "key" for global keys (taken from any menu or ask) */
-  readonly via: "flow" | "key";
+  /** "key" for global keys (taken from any menu or ask); "onError" for a fetch without its own onError, whose
+   * failures go to the flow's onError */
+  readonly via: "flow" | "key" | "onError";
 }
 
 /** An edge whose path is put together only when a diagnostic asks for it: flows have tens of thousands of edges
@@ -86,7 +91,7 @@ class Edge implements EdgeRef {
     readonly to: string,
     readonly on: string,
     readonly assigns: readonly string[],
-    readonly via: "flow" | "key",
+    readonly via: "flow" | "key" | "onError",
     private readonly base: JsonPath,
     private readonly tail: readonly (string | number)[],
   ) {}
@@ -101,6 +106,9 @@ const TAILS = {
   askNext: ["ask", "next"],
   menuExhausted: ["menu", "onExhausted"],
   askExhausted: ["ask", "onExhausted"],
+  fetchNext: ["fetch", "next"],
+  fetchOnError: ["fetch", "onError"],
+  fetch: ["fetch"],
   hoursThen: ["hours", "then"],
   hoursElse: ["hours", "else"],
   none: [],
@@ -114,6 +122,8 @@ export interface FlowView {
   onError: string | undefined;
   /** global keys: key -> target as written */
   keys: { key: string; target: string; path: JsonPath }[];
+  /** names of the declared per-call inputs: assigned before the first state, never by the flow */
+  inputs: ReadonlySet<string>;
 }
 
 export function viewFlow(data: unknown): FlowView {
@@ -141,6 +151,7 @@ export function viewFlow(data: unknown): FlowView {
     start: asString(raw.start),
     onError: asString(raw.onError),
     keys,
+    inputs: new Set(Object.keys(asObject(raw.inputs) ?? {})),
   };
 }
 
@@ -205,6 +216,16 @@ function declaredEdges(state: StateView): EdgeRef[] {
       add(body?.then, "then", TAILS.hoursThen);
       add(body?.else, "else", TAILS.hoursElse);
       break;
+    case "fetch": {
+      // `into` variables are set by every response that is routed, never by a failure
+      const into = Object.keys(asObject(body?.into) ?? {});
+      const assigns = into.length > 0 ? into : NO_ASSIGNS;
+      add(body?.next, "next", TAILS.fetchNext, assigns);
+      const routes = asObject(body?.on) ?? {};
+      for (const route of Object.keys(routes)) add(routes[route], `on:${route}`, ["fetch", "on", route], assigns);
+      add(body?.onError, "onError", TAILS.fetchOnError);
+      break;
+    }
     default:
       break;
   }
@@ -227,11 +248,27 @@ export function keyEdges(flow: FlowView, state: StateView): EdgeRef[] {
     .map((k) => new Edge(state.id, k.target, `key:${k.key}`, NO_ASSIGNS, "key", k.path, TAILS.none));
 }
 
-/** A state's own edges and its global key edges (a StateView belongs to one FlowView, so one list per state). */
+/** A fetch without its own `onError` sends its failures to the flow's onError: that edge (pointing at the fetch,
+ * since nothing in the state names the target), or undefined. */
+export function implicitErrorEdge(flow: FlowView, state: StateView): EdgeRef | undefined {
+  if (state.kind !== "fetch" || flow.onError === undefined) return undefined;
+  if (asObject(state.body)?.onError !== undefined) return undefined;
+  return new Edge(state.id, flow.onError, "onError", NO_ASSIGNS, "onError", state.path, TAILS.fetch);
+}
+
+/** The edges one answer can follow from a state without the caller: its own and a fetch's implicit onError. */
+export function answerEdges(flow: FlowView, state: StateView): readonly EdgeRef[] {
+  const implicit = implicitErrorEdge(flow, state);
+  return implicit ? [...stateEdges(state), implicit] : stateEdges(state);
+}
+
+/** A state's own edges, a fetch's implicit onError and the global key edges (a StateView belongs to one FlowView,
+ * so one list per state). */
 export function allEdges(flow: FlowView, state: StateView): readonly EdgeRef[] {
   if (!state.memo.allEdges) {
     const keys = keyEdges(flow, state);
-    state.memo.allEdges = keys.length === 0 ? stateEdges(state) : [...stateEdges(state), ...keys];
+    const own = answerEdges(flow, state);
+    state.memo.allEdges = keys.length === 0 ? own : [...own, ...keys];
   }
   return state.memo.allEdges;
 }

@@ -1,13 +1,17 @@
 /**
- * Templates: `{{name}}` and `{{name | digits}}` inside spoken text and `set` values, pre-split at build time so
- * the engine only concatenates.
+ * Templates: `{{name}}` and `{{name | digits}}` inside spoken text, `set` values and requests, pre-split at build
+ * time so the engine only concatenates. `{{secrets.NAME}}` is a secret (allowed only in a service's headers, which
+ * the checker enforces): kept apart from the variables, and out of `template`.
  */
 import type { Template, TemplatePart } from "../engine/machine.js";
 
-/** Always assigned by the engine when a call starts. */
-export const BUILT_IN_VARIABLES = ["caller", "called", "sessionId", "callId", "lastInput"] as const;
+/** Always assigned by the engine when a call starts (`fetchStatus`: "" until a fetch has run). */
+export const BUILT_IN_VARIABLES = ["caller", "called", "sessionId", "callId", "lastInput", "fetchStatus"] as const;
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Service and secret names: they become environment variable suffixes (CALLFLOW_SECRET_<name>). */
+export const SERVICE_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const SECRET_PREFIX = "secrets.";
 const FILTERS = ["digits"];
 
 export interface TemplateVariable {
@@ -22,25 +26,36 @@ export interface TemplateProblem {
   hint?: string;
 }
 
+/** A template part that is a secret's value (service headers only). */
+export interface SecretPart {
+  secret: string;
+}
+
 export interface ParsedTemplate {
+  /** the parts the engine renders (secrets left out) */
   template: Template;
+  /** the parts in order, secrets included (the same array as `template` when there are none) */
+  parts: (TemplatePart | SecretPart)[];
   variables: TemplateVariable[];
+  /** `{{secrets.NAME}}` placeholders, by secret name */
+  secrets: TemplateVariable[];
   problems: TemplateProblem[];
   /** characters of literal text (what we can know before the call; variables' values are not counted) */
   literalLength: number;
 }
 
 export function parseTemplate(text: string): ParsedTemplate {
-  const template: TemplatePart[] = [];
+  const parts: (TemplatePart | SecretPart)[] = [];
   const variables: TemplateVariable[] = [];
+  const secrets: TemplateVariable[] = [];
   const problems: TemplateProblem[] = [];
   let literalLength = 0;
   const pushText = (s: string) => {
     if (s === "") return;
     literalLength += s.length;
-    const last = template.at(-1);
-    if (typeof last === "string") template[template.length - 1] = last + s;
-    else template.push(s);
+    const last = parts.at(-1);
+    if (typeof last === "string") parts[parts.length - 1] = last + s;
+    else parts.push(s);
   };
 
   let rest = 0;
@@ -63,6 +78,20 @@ export function parseTemplate(text: string): ParsedTemplate {
       .split("|")
       .map((s) => s.trim());
     rest = close + 2;
+    if (namePart.startsWith(SECRET_PREFIX)) {
+      const secret = namePart.slice(SECRET_PREFIX.length);
+      if (!SERVICE_NAME.test(secret) || filters.length > 0) {
+        problems.push({
+          raw,
+          message: `'${text.slice(open + 2, close).trim()}' is not a secret`,
+          hint: "write a secret as {{secrets.NAME}}: letters, digits and _, starting with a letter, no filter",
+        });
+        continue;
+      }
+      secrets.push({ name: secret, raw });
+      parts.push({ secret });
+      continue;
+    }
     if (!VARIABLE_NAME.test(namePart)) {
       problems.push({
         raw,
@@ -81,8 +110,21 @@ export function parseTemplate(text: string): ParsedTemplate {
       continue;
     }
     variables.push({ name: namePart, raw });
-    template.push(filters.length === 1 ? { var: namePart, digits: true } : { var: namePart });
+    parts.push(filters.length === 1 ? { var: namePart, digits: true } : { var: namePart });
   }
   pushText(text.slice(rest));
-  return { template, variables, problems, literalLength };
+  const template = secrets.length === 0 ? (parts as Template) : withoutSecrets(parts);
+  return { template, parts, variables, secrets, problems, literalLength };
+}
+
+/** The renderable parts: secrets dropped, the text around them joined. */
+function withoutSecrets(parts: (TemplatePart | SecretPart)[]): Template {
+  const template: Template = [];
+  for (const part of parts) {
+    if (typeof part === "object" && "secret" in part) continue;
+    const last = template.at(-1);
+    if (typeof part === "string" && typeof last === "string") template[template.length - 1] = last + part;
+    else template.push(part);
+  }
+  return template;
 }

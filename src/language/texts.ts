@@ -1,4 +1,5 @@
-/** Every piece of template text in a state, with its path: what is spoken, prompted, or assigned by `set`. */
+/** Every piece of template text in a state, with its path: what is spoken, prompted, assigned by `set` or sent by
+ * a fetch. */
 import { asObject, type StateView, type TextRef } from "./model.js";
 import type { JsonPath } from "./positions.js";
 import { type ParsedTemplate, parseTemplate } from "./templates.js";
@@ -34,6 +35,15 @@ function findTexts(state: StateView): TextRef[] {
     case "transfer":
     case "hangup":
       return messageTexts(body?.say, at(state.kind, "say"));
+    case "fetch": {
+      const refs = messageTexts(body?.say, at("fetch", "say"));
+      requestTexts(body?.path, at("fetch", "path"), refs);
+      for (const [name, value] of Object.entries(asObject(body?.query) ?? {})) {
+        requestTexts(value, at("fetch", "query", name), refs);
+      }
+      requestTexts(body?.body, at("fetch", "body"), refs);
+      return refs;
+    }
     case "set":
       return Object.entries(body ?? {})
         .filter(([, v]) => typeof v === "string")
@@ -45,5 +55,16 @@ function findTexts(state: StateView): TextRef[] {
         }));
     default:
       return [];
+  }
+}
+
+/** The strings of a request value (a path, a query value, a JSON body at any depth). */
+function requestTexts(value: unknown, path: JsonPath, into: TextRef[]): void {
+  if (typeof value === "string") {
+    into.push({ text: value, path, role: "request", parsed: undefined });
+  } else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) requestTexts(item, [...path, i], into);
+  } else if (value !== null && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) requestTexts(item, [...path, key], into);
   }
 }

@@ -212,3 +212,120 @@ describe("compiled machine", () => {
     }
   });
 });
+
+describe("compiled machine: services, secrets, fetch, inputs, result labels, numeric conditions", () => {
+  const file = "test/fixtures/ok/integration.yaml";
+  const { machine, diagnostics } = compileFlowSource(readFileSync(file, "utf8"), file);
+  const m = machine!;
+
+  it("compiles without diagnostics", () => {
+    expect(diagnostics).toEqual([]);
+  });
+
+  it("services: base URL as written, headers split around secrets, timeout in ms (default 2 s)", () => {
+    expect(m.services).toEqual({
+      bank: {
+        url: "https://api.acme.example/v1",
+        headers: { Authorization: ["Bearer ", { secret: "bankToken" }], Accept: ["application/json"] },
+        timeoutMs: 1500,
+      },
+      crm: { url: "http://127.0.0.1:4010", headers: {}, timeoutMs: 2000 },
+    });
+    expect(m.secrets).toEqual(["bankToken"]);
+  });
+
+  it("fetch: templates pre-split, body typed, into paths split, hold messages, routes", () => {
+    expect(m.states.verify).toEqual({
+      kind: "fetch",
+      voiceProfile: "en-GB-Emma",
+      service: "bank",
+      method: "POST",
+      path: ["/cards/", { var: "card" }, "/verify"],
+      query: { lang: ["en"], customer: [{ var: "customer" }], page: ["1"] },
+      body: {
+        pin: { text: [{ var: "pin" }] },
+        attempt: { value: 1 },
+        recorded: { value: false },
+        note: { value: null },
+        channel: {
+          object: { kind: { text: ["ivr"] }, tags: { list: [{ text: ["phone"] }, { text: [{ var: "called" }] }] } },
+        },
+      },
+      timeoutMs: 2000,
+      hold: [{ say: ["One moment while I check that."] }],
+      into: { holder: ["holder", "firstName"], balance: ["balance"], first: ["items", 0, "id"] },
+      sensitive: ["balance"],
+      on: { "404": "unknown-card", "4xx": "refused" },
+      next: "greet",
+      onError: "bank-down",
+    });
+  });
+
+  it("fetch defaults: GET, no body, the service's timeout, no hold, onError null (the flow's)", () => {
+    expect(m.states.greet).toEqual({
+      kind: "fetch",
+      voiceProfile: "en-GB-Emma",
+      service: "crm",
+      method: "GET",
+      path: ["/callers/", { var: "caller" }],
+      query: {},
+      timeoutMs: 2000,
+      hold: [],
+      into: { tier: ["tier"] },
+      sensitive: [],
+      on: {},
+      next: "speak-balance",
+      onError: null,
+    });
+  });
+
+  it("inputs: required, sensitive and pattern; sensitive inputs and fetch variables join machine.sensitive", () => {
+    expect(m.inputs).toEqual({
+      customer: { required: true, sensitive: false },
+      pin: { required: false, sensitive: true, pattern: "^[0-9]{4}$" },
+      campaign: { required: false, sensitive: false },
+    });
+    expect(m.sensitive).toEqual(["balance", "card", "pin"]);
+  });
+
+  it("result labels on transfer and hangup; numeric conditions", () => {
+    expect(m.states.topup).toMatchObject({ kind: "transfer", result: "low-balance" });
+    expect(m.states.done).toMatchObject({ kind: "hangup", result: "balance_read" });
+    expect(m.states.refused).not.toHaveProperty("result");
+    expect(m.states.low).toMatchObject({
+      cases: [
+        { if: { var: "balance", lessThan: 10 } },
+        {
+          if: {
+            all: [
+              { var: "balance", atLeast: 10 },
+              { var: "balance", atMost: 1000 },
+            ],
+          },
+        },
+        { if: { var: "balance", greaterThan: 1000 } },
+      ],
+    });
+  });
+
+  it("a flow that uses none of them has no such keys, and keeps its version", () => {
+    const every = everyKind();
+    expect(every).not.toHaveProperty("services");
+    expect(every).not.toHaveProperty("secrets");
+    expect(every).not.toHaveProperty("inputs");
+    // the version every-kind.yaml had before services, fetch, inputs and result labels existed
+    expect(every.version).toBe("75a09601910d5014");
+    const { machine: bare } = compile(`
+      flow: empty-keys
+      start: bye
+      services: {}
+      secrets: []
+      inputs: {}
+      states:
+        bye: { hangup: {} }
+    `);
+    expect(Object.keys(bare!).sort()).toEqual(
+      ["flow", "version", "numbers", "start", "onError", "keys", "states", "sensitive", "source"].sort(),
+    );
+  });
+});

@@ -125,3 +125,96 @@ describe("data flow: a variable must be set on every path to its use", () => {
     });
   });
 });
+
+describe("data flow: fetch into and inputs", () => {
+  const FETCH = (use: string) => `
+    flow: df-fetch
+    start: lookup
+    services: { bank: { url: "https://api.acme.example" } }
+    states:
+      lookup:
+        fetch:
+          service: bank
+          path: /balance
+          into: { balance: balance }
+          on: { "404": ${use === "on" ? "use" : "bye"} }
+          next: ${use === "next" ? "use" : "bye"}
+          onError: ${use === "onError" ? "use" : "bye"}
+      use: { say: "Your balance is {{balance}}", next: bye }
+      bye: { hangup: {} }
+  `;
+
+  it("into variables are set on next and on every on route", () => {
+    expect(unassigned(FETCH("next"))).toEqual([]);
+    expect(unassigned(FETCH("on"))).toEqual([]);
+  });
+
+  it("into variables are not set on the onError route", () => {
+    const found = unassigned(FETCH("onError"));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ line: 13, col: 32, message: "variable 'balance' may not be set here" });
+    expect(found[0]!.hint).toContain("lookup -> use");
+  });
+
+  it("into variables are not set on the way to the flow's onError", () => {
+    const found = unassigned(`
+      flow: df-flow-error
+      start: lookup
+      onError: sorry
+      services: { bank: { url: "https://api.acme.example" } }
+      states:
+        lookup: { fetch: { service: bank, path: /b, into: { balance: balance }, next: bye } }
+        sorry: { hangup: { say: "Sorry, {{balance}}" } }
+        bye: { hangup: {} }
+    `);
+    expect(found.map((d) => d.message)).toEqual(["variable 'balance' may not be set here"]);
+  });
+
+  it("fetchStatus is a built-in, set before any fetch", () => {
+    const found = unassigned(`
+      flow: df-status
+      start: hello
+      states:
+        hello: { say: "Status {{fetchStatus}}", next: bye }
+        bye: { hangup: {} }
+    `);
+    expect(found).toEqual([]);
+  });
+
+  it("request templates (path, query, body) are uses", () => {
+    const found = unassigned(`
+      flow: df-request
+      start: lookup
+      services: { bank: { url: "https://api.acme.example" } }
+      states:
+        lookup:
+          fetch:
+            service: bank
+            method: POST
+            path: /cards/{{card}}
+            query: { q: "{{q}}" }
+            body: { deep: [{ pin: "{{pin}}" }] }
+            next: bye
+        bye: { hangup: {} }
+    `);
+    expect(found.map((d) => [d.line, d.col, d.message])).toEqual([
+      [9, 20, "variable 'card' is never assigned"],
+      [10, 20, "variable 'q' is never assigned"],
+      [11, 30, "variable 'pin' is never assigned"],
+    ]);
+  });
+
+  it("inputs are assigned before the first state and in onError", () => {
+    const found = unassigned(`
+      flow: df-inputs
+      start: hello
+      onError: sorry
+      inputs: { patient: { required: true }, time: {} }
+      states:
+        hello: { say: "Hello {{patient}}, your appointment is at {{time}}.", next: bye }
+        sorry: { hangup: { say: "Sorry {{patient}}." } }
+        bye: { hangup: {} }
+    `);
+    expect(found).toEqual([]);
+  });
+});

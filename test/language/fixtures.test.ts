@@ -6,12 +6,13 @@ import { compileFlowSource, loadFlowFiles, loadFlows } from "../../src/language/
 const BROKEN = "test/fixtures/broken";
 const OK = "test/fixtures/ok";
 
-/** `# expect: <rule> <line>:<col>` lines at the top of a fixture. */
-function expectations(text: string): { rule: string; line: number; col: number }[] {
-  return [...text.matchAll(/^# expect: ([a-z-]+) (\d+):(\d+)$/gm)].map((m) => ({
+/** `# expect: <rule> <line>:<col> [<message>]` lines at the top of a fixture. */
+function expectations(text: string): { rule: string; line: number; col: number; message?: string }[] {
+  return [...text.matchAll(/^# expect: ([a-z-]+) (\d+):(\d+)(?: (.+))?$/gm)].map((m) => ({
     rule: m[1]!,
     line: Number(m[2]),
     col: Number(m[3]),
+    ...(m[4] ? { message: m[4] } : {}),
   }));
 }
 
@@ -35,6 +36,23 @@ const RULES = [
   "blocking-on-error",
   "invalid-template",
   "reserved-variable",
+  "unknown-service",
+  "unknown-secret",
+  "unused-secret",
+  "secret-outside-headers",
+  "header-variable",
+  "reserved-header",
+  "templated-url",
+  "insecure-url",
+  "invalid-url",
+  "body-on-get",
+  "invalid-into-path",
+  "sensitive-not-into",
+  "invalid-route",
+  "fetch-timeout",
+  "fetch-budget",
+  "assigned-input",
+  "prefix-key",
 ];
 
 describe("broken fixtures: one per checker rule", () => {
@@ -45,7 +63,7 @@ describe("broken fixtures: one per checker rule", () => {
     expect(expected.length).toBeGreaterThan(0);
     const { diagnostics, machine } = compileFlowSource(text, file);
     for (const e of expected) {
-      expect(diagnostics).toContainEqual(expect.objectContaining({ file, rule: e.rule, line: e.line, col: e.col }));
+      expect(diagnostics).toContainEqual(expect.objectContaining({ file, ...e }));
     }
     const worst = diagnostics.find((d) => d.rule === rule)!;
     if (worst.severity === "error") expect(machine).toBeUndefined();

@@ -24,4 +24,14 @@ describe("parseTemplate", () => {
     );
     expect(parseTemplate("{{}}").problems).toHaveLength(1);
   });
+
+  it("keeps {{secrets.NAME}} apart: not a variable, left out of the rendered template, kept in parts", () => {
+    const parsed = parseTemplate("Bearer {{secrets.bankToken}} for {{ caller }}");
+    expect(parsed.secrets.map((s) => s.name)).toEqual(["bankToken"]);
+    expect(parsed.variables.map((v) => v.name)).toEqual(["caller"]);
+    expect(parsed.template).toEqual(["Bearer  for ", { var: "caller" }]);
+    expect(parsed.parts).toEqual(["Bearer ", { secret: "bankToken" }, " for ", { var: "caller" }]);
+    expect(parseTemplate("{{secrets.bad-name}}").problems[0]?.message).toBe("'secrets.bad-name' is not a secret");
+    expect(parseTemplate("{{secrets.token | digits}}").problems).toHaveLength(1);
+  });
 });
