@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-export const schemaSha256 = "9324adde9f1eeaf008366bc5f3e0e4095904c5d27487313cf64cd8475c453e49";
+export const schemaSha256 = "87859f87a5735172c7699e3aff93d7446408b146b01632bd1bdce850e823359a";
 export const validate = validate10;
 export default validate10;
 const schema11 = {
@@ -523,8 +523,8 @@ const schema11 = {
           description:
             "Appended to the service's base URL, e.g. /cards/{{card}}/verify; each variable's value is percent-encoded.",
           type: "string",
-          pattern: "^/[^?#]*$",
-          patternErrorMessage: "a path starts with / and has no ? or # (query parameters go in `query`)",
+          pattern: "^/([^/?#][^?#]*)?$",
+          patternErrorMessage: "a path starts with one / and has no ? or # (query parameters go in `query`)",
         },
         query: {
           description: "Query parameters: name -> value (text with optional {{variables}}, percent-encoded).",
@@ -4446,8 +4446,8 @@ const schema63 = {
       description:
         "Appended to the service's base URL, e.g. /cards/{{card}}/verify; each variable's value is percent-encoded.",
       type: "string",
-      pattern: "^/[^?#]*$",
-      patternErrorMessage: "a path starts with / and has no ? or # (query parameters go in `query`)",
+      pattern: "^/([^/?#][^?#]*)?$",
+      patternErrorMessage: "a path starts with one / and has no ? or # (query parameters go in `query`)",
     },
     query: {
       description: "Query parameters: name -> value (text with optional {{variables}}, percent-encoded).",
@@ -4496,7 +4496,7 @@ const schema63 = {
     },
   },
 };
-const pattern12 = new RegExp("^/[^?#]*$", "u");
+const pattern12 = new RegExp("^/([^/?#][^?#]*)?$", "u");
 const schema64 = {
   description:
     "A JSON value: a string (a template with {{variables}}), a number, true/false, null, a list or an object of them.",
@@ -4694,9 +4694,9 @@ function validate44(data, { instancePath = "", parentData, parentDataProperty, r
             instancePath: instancePath + "/path",
             schemaPath: "#/properties/path/pattern",
             keyword: "pattern",
-            params: { pattern: "^/[^?#]*$" },
-            message: 'must match pattern "' + "^/[^?#]*$" + '"',
-            schema: "^/[^?#]*$",
+            params: { pattern: "^/([^/?#][^?#]*)?$" },
+            message: 'must match pattern "' + "^/([^/?#][^?#]*)?$" + '"',
+            schema: "^/([^/?#][^?#]*)?$",
             parentSchema: schema63.properties.path,
             data: data2,
           };

@@ -70,7 +70,7 @@ describe("fetch states and services: checker", () => {
         'expected "GET" or "POST" or "PUT" or "PATCH" or "DELETE" in \'method\' of state \'lookup\'',
         "did you mean 'POST'?",
       ],
-      [49, "'balance': a path starts with / and has no ? or # (query parameters go in `query`)", undefined],
+      [49, "'balance': a path starts with one / and has no ? or # (query parameters go in `query`)", undefined],
       [58, "unknown property 'timout' in 'fetch' of state 'lookup'", "did you mean 'timeout'?"],
     ]);
   });
