@@ -222,3 +222,17 @@ describe("result labels and numeric conditions: schema", () => {
     ]);
   });
 });
+
+describe("hold messages are speech", () => {
+  it("count for the 3000-character limit", () => {
+    const found = compile(`
+      flow: long-hold
+      start: lookup
+      ${BANK}
+      states:
+        lookup: { fetch: { service: bank, say: "${"x".repeat(3001)}", next: bye } }
+        bye: { hangup: {} }
+    `).diagnostics.map((d) => [d.rule, d.message]);
+    expect(found).toEqual([["text-too-long", "text is 3001 characters; 8x8 speaks at most 3000"]]);
+  });
+});

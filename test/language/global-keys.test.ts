@@ -77,3 +77,52 @@ describe("global keys in an ask that needs several digits", () => {
     ]);
   });
 });
+
+describe("prefix-key: a key that is the start of another makes shorter choices wait", () => {
+  const menu = (keys: string, options: string) => `
+    flow: prefixes
+    start: main
+    keys: ${keys}
+    states:
+      main:
+        menu: { prompt: "Choose.", options: ${options}, digitTimeout: 4, timeout: 6 }
+      bye: { hangup: {} }
+  `;
+  const prefixes = (yaml: string) =>
+    compile(yaml)
+      .diagnostics.filter((d) => d.rule === "prefix-key")
+      .map((d) => [d.line, d.col, d.severity, d.message]);
+
+  it("an option that starts a global key, with the menu's own digitTimeout", () => {
+    expect(prefixes(menu('{ "00": bye }', '{ "0": bye, "1": bye }'))).toEqual([
+      [
+        6,
+        43,
+        "warning",
+        "option '0' is the start of global key '00', so this menu takes up to 2 keys: every one-key choice (such as 0) waits 4 s (digitTimeout) for another key, or for #",
+      ],
+    ]);
+  });
+
+  it("when # is itself a key it ends nothing, so callers just wait", () => {
+    const found = prefixes(menu('{ "#": bye }', '{ "1": bye, "123": bye }'));
+    expect(found.map((d) => d[3])).toEqual([
+      "option '1' is the start of option '123', so this menu takes up to 3 keys: every choice shorter than 3 keys (such as 1) waits 4 s (digitTimeout) for another key",
+    ]);
+  });
+
+  it("two global keys: once, on keys, for every menu", () => {
+    expect(prefixes(menu('{ "9": bye, "99": bye }', '{ "1": bye }'))).toEqual([
+      [
+        3,
+        19,
+        "warning",
+        "global key '9' is the start of global key '99', so every menu takes up to 2 keys: every one-key choice (such as 9) waits 3 s (digitTimeout) for another key, or for #",
+      ],
+    ]);
+  });
+
+  it("keys of different lengths that do not start one another are fine", () => {
+    expect(prefixes(menu('{ "0": bye }', '{ "1": bye, "22": bye }'))).toEqual([]);
+  });
+});
