@@ -18,6 +18,7 @@ import { EngineError } from "./errors.js";
 import type { AskState, CompiledMachine, MenuState } from "./machine.js";
 import { messageActions, messageForAttempt } from "./render.js";
 import type { EngineEvent, Session, StepResult } from "./session.js";
+import { appendTransitions, MAX_PATH } from "./transitions.js";
 import { type Draft, draftOf, end, reprompt, stateOf, walkFrom } from "./walk.js";
 
 export { EngineError } from "./errors.js";
@@ -27,8 +28,7 @@ export { MAX_MENU_HISTORY, MAX_STEPS_PER_ANSWER } from "./walk.js";
 
 /** Edge target when attempts run out and the state has no `onExhausted`: the implicit hangup (not a state id). */
 export const IMPLICIT_HANGUP = "#hangup";
-/** `session.path` keeps the most recent entries only, so a caller looping on a menu cannot grow the item forever. */
-export const MAX_PATH = 500;
+export { MAX_PATH };
 
 export interface SessionInit {
   sessionId: string;
@@ -53,6 +53,7 @@ export function newSession(machine: CompiledMachine, init: SessionInit, now: Dat
     failures: 0,
     vars,
     path: [],
+    transitions: [],
     menus: [],
     caller: init.caller,
     called: init.called,
@@ -142,6 +143,7 @@ function finish(session: Session, draft: Draft): StepResult {
   const turn = session.turn + 1;
   const actions: CallflowAction[] = draft.actions;
   const path = draft.path.length > MAX_PATH ? draft.path.slice(-MAX_PATH) : draft.path;
+  const transitions = appendTransitions(session, draft.edges, draft.now);
   return {
     session: {
       ...session,
@@ -152,6 +154,7 @@ function finish(session: Session, draft: Draft): StepResult {
       failures: draft.failures,
       vars: draft.vars,
       path,
+      transitions,
       menus: draft.menus,
     },
     actions,
@@ -161,5 +164,11 @@ function finish(session: Session, draft: Draft): StepResult {
 }
 
 function copySession(session: Session): Session {
-  return { ...session, vars: { ...session.vars }, path: [...session.path], menus: [...session.menus] };
+  return {
+    ...session,
+    vars: { ...session.vars },
+    path: [...session.path],
+    transitions: [...(session.transitions ?? [])],
+    menus: [...session.menus],
+  };
 }

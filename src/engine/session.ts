@@ -16,8 +16,11 @@ export interface Session {
   failures: number;
   /** variables; built-ins caller, called, sessionId, callId, lastInput are kept here too */
   vars: Record<string, string>;
-  /** states visited in order (for analytics and coverage) */
+  /** states visited in order (for analytics and coverage); the most recent MAX_PATH kept */
   path: string[];
+  /** transitions taken, in order, for the analytics funnel; the most recent MAX_PATH kept (PLAN contract 3).
+   * Absent on items stored before it existed: read as []. */
+  transitions: Transition[];
   /** menus entered, most recent last, for the global `back` key */
   menus: string[];
   caller: string;
@@ -25,6 +28,19 @@ export interface Session {
   direction: "INBOUND" | "OUTBOUND";
   /** ISO-8601 */
   startedAt: string;
+}
+
+/**
+ * One transition taken during the call: `on` is the edge label of StepResult.edges, `at` the milliseconds since
+ * `session.startedAt` of the event that took it (every edge of one answer shares it), `ms` the duration of the
+ * request when the edge leaves a fetch state (its latency, for `ivr report`).
+ */
+export interface Transition {
+  from: string;
+  to: string;
+  on: string;
+  at: number;
+  ms?: number;
 }
 
 /** What happened on the line, in engine terms (the 8x8 wire format is translated in src/webhooks). */
@@ -41,6 +57,7 @@ export interface StepResult {
   /** states entered during this step, in order (for metrics and coverage) */
   visited: string[];
   /** transitions taken during this step, e.g. { from: "main", to: "account", on: "1" } with on in
-   * digits | "next" | "then" | "else" | "case:N" | "noInput" | "noMatch" | "invalid" | "exhausted" | "key:X" */
-  edges: { from: string; to: string; on: string }[];
+   * digits | "next" | "then" | "else" | "case:N" | "noInput" | "noMatch" | "invalid" | "exhausted" | "key:X", and for
+   * a fetch "next" | "on:<route>" | "onError", with `ms` = how long its request took */
+  edges: { from: string; to: string; on: string; ms?: number }[];
 }

@@ -13,6 +13,7 @@ import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
 import { prepareOutboundSession } from "../webhooks/vca-service.js";
+import { localAnalytics } from "./analytics-routes.js";
 import {
   BodyTooLargeError,
   closeConnection,
@@ -90,8 +91,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const auth = secret
       ? authenticatorFromEnv({ WEBHOOK_SECRET: secret, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER }, logger)
       : undefined;
+    const analytics = localAnalytics({ print, ...(options.now && { now: options.now }) });
     const deps = {
       ...(auth && { auth }),
+      events: analytics.events,
       sessions: dynamo.sessions,
       summaries: dynamo.summaries,
       flows: registry,
@@ -192,6 +195,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         return writeApiGatewayResult(res, json(200, { flows: current.map(flowInfo) }));
       }
       if (method === "POST" && path === "/local/dial") return writeApiGatewayResult(res, await dial(req));
+      const analyticsAnswer = await analytics.route(method, new URL(req.url ?? "/", "http://localhost"));
+      if (analyticsAnswer) return writeApiGatewayResult(res, analyticsAnswer);
       const handler = routes[`${method} ${path}`];
       if (!handler) {
         const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));

@@ -27,6 +27,13 @@ export const MetricName = {
   StateVisits: "StateVisits",
   /** a call to a number no flow owns */
   UnroutedCalls: "UnroutedCalls",
+  /** outcomes of finished calls, counted when their summary is stored (src/analytics/outcome.ts) */
+  CallsCompleted: "CallsCompleted",
+  CallsTransferred: "CallsTransferred",
+  CallsAbandoned: "CallsAbandoned",
+  CallsFailed: "CallsFailed",
+  /** outbound calls that never connected (busy, no answer, ...) */
+  CallsUnreached: "CallsUnreached",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { SessionRecord, SessionStore, WriteOutcome } from "./ports.js";
+import type { FallbackMarker, SessionRecord, SessionStore, WriteOutcome } from "./ports.js";
 import { sessionItem, sessionRecordFromItem } from "./session-item.js";
 import { SESSIONS_TABLE, tableName } from "./tables.js";
 
@@ -89,6 +89,24 @@ export class DynamoSessionStore implements SessionStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Already ended (a VSS redelivery) or unknown: report what is there.
       return recordFromFailedCondition(error);
+    }
+  }
+
+  async markFallback(sessionId: string, marker: FallbackMarker, options: { timeoutMs?: number } = {}): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { sessionId },
+          UpdateExpression: "SET fallback = :marker, rev = rev + :one",
+          ConditionExpression: "attribute_exists(sessionId) AND attribute_not_exists(fallback)",
+          ExpressionAttributeValues: { ":marker": marker, ":one": 1 },
+        }),
+        options.timeoutMs !== undefined ? { abortSignal: AbortSignal.timeout(options.timeoutMs) } : {},
+      );
+    } catch (error) {
+      // Unknown session, or a marker is there already: the first fallback is the one that ended the call.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { CompiledMachine } from "../engine/machine.js";
 import type {
+  FallbackMarker,
   FlowVersionStore,
   SessionRecord,
   SessionStore,
@@ -49,6 +50,11 @@ export class MemorySessionStore implements SessionStore {
     const current = this.read(sessionId);
     if (current && current.endedAt === undefined) this.write({ ...current, endedAt, rev: current.rev + 1 });
     return current;
+  }
+
+  async markFallback(sessionId: string, marker: FallbackMarker): Promise<void> {
+    const current = this.read(sessionId);
+    if (current && current.fallback === undefined) this.write({ ...current, fallback: marker, rev: current.rev + 1 });
   }
 
   private read(sessionId: string): SessionRecord | undefined {

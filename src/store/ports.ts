@@ -2,9 +2,10 @@
  * Ports: what the domain needs from storage. Adapters: src/store/dynamodb-*.ts (DynamoDB and DynamoDB Local).
  * The domain (src/webhooks) depends on these interfaces only.
  */
+import type { CallOutcome } from "../analytics/outcome.js";
 import type { VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
-import type { Session } from "../engine/session.js";
+import type { Session, Transition } from "../engine/session.js";
 
 /** One stored session item. */
 export interface SessionRecord {
@@ -19,6 +20,16 @@ export interface SessionRecord {
   expiresAt: number;
   /** set once the VSS arrived */
   endedAt?: string;
+  /** set when the caller was answered with the fallback (PLAN contract 4): the truth for the `failed` outcome */
+  fallback?: FallbackMarker;
+}
+
+/** When the fallback answer was sent: at (ISO), the session turn it answered, the onError state it rendered (null:
+ * the built-in apology). */
+export interface FallbackMarker {
+  at: string;
+  turn: number;
+  state: string | null;
 }
 
 export type WriteOutcome = { ok: true; record: SessionRecord } | { ok: false; current: SessionRecord | undefined };
@@ -34,6 +45,10 @@ export interface SessionStore {
   replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome>;
   /** Mark ended (VSS arrived); idempotent. Returns the record as it was, if any (expired records count). */
   markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined>;
+  /** Record that the caller was answered with the fallback (the first marker stays), bumping rev so a write based
+   * on the record before it fails its check instead of dropping it. Best-effort: never creates a session; gives up
+   * after `timeoutMs` (the caller is waiting for the fallback answer). */
+  markFallback(sessionId: string, marker: FallbackMarker, options?: { timeoutMs?: number }): Promise<void>;
 }
 
 export interface FlowVersionStore {
@@ -55,6 +70,17 @@ export interface SummaryRecord {
   path?: string[];
   finalState?: string;
   vars?: Record<string, string>;
+  /** analytics (absent when the session was unknown): how the call ended, the transitions the funnel counts,
+   * how long it lasted, and who called, masked. The `Call Completed` event is built from these alone. */
+  outcome?: CallOutcome;
+  transitions?: Transition[];
+  durationMs?: number;
+  direction?: Session["direction"];
+  startedAt?: string;
+  /** masked like the logs mask numbers (+65****0001) */
+  caller?: string;
+  called?: string;
+  /** the sort key of the summaries' by-flow index (SUMMARIES_BY_FLOW_INDEX): when the summary arrived */
   receivedAt: string;
   expiresAt: number;
 }

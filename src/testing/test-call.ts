@@ -102,6 +102,10 @@ class FaultInjectingSessionStore implements SessionStore {
     this.check("write");
     return this.store.markEnded(sessionId, endedAt);
   }
+
+  async markFallback(...args: Parameters<SessionStore["markFallback"]>) {
+    return this.store.markFallback(...args);
+  }
 }
 
 export class TestCall {

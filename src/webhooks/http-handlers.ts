@@ -4,6 +4,7 @@
  * server build their handlers here with their own dependencies.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { EventPublisher } from "../analytics/publisher.js";
 import type { VcaAnswer } from "../engine/callflow.js";
 import { fallbackActions } from "../engine/engine.js";
 import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
@@ -32,6 +33,8 @@ export interface WebhookDeps {
   /** see VcaDeps.onStep and VcaDeps.onFallback */
   onStep?: StepObserver;
   onFallback?: FallbackObserver;
+  /** see VssDeps.events: where `Call Completed` events go when the summary is stored (local stack, tests) */
+  events?: EventPublisher;
   /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
 }

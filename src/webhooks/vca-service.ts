@@ -73,6 +73,7 @@ class VcaFault extends Error {
 
 export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<VcaResult> {
   const now = deps.now();
+  const started = performance.now();
   const context: FaultContext = {};
   try {
     if (event.callStatus !== "CALL_RECEIVED") return await continueSession(deps, event, now, context);
@@ -89,7 +90,36 @@ export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<Vc
       state: context.session?.state,
       ...errorFields(err),
     });
-    return fallback(deps, context.machine ?? routedMachine(deps, event), context.session, now);
+    const result = fallback(deps, context.machine ?? routedMachine(deps, event), context.session, now);
+    if (context.stored) await markFallback(deps, context.stored, result.rendered, now, started);
+    return { answer: result.answer, outcome: result.outcome };
+  }
+}
+
+/** The fallback marker may delay the apology by at most this much (DynamoDB may be what failed). */
+export const FALLBACK_MARKER_TIMEOUT_MS = 300;
+/** Past this much time since the event arrived, the caller has waited enough: no marker is attempted. */
+const FALLBACK_MARKER_LATEST_MS = 1_500;
+
+/**
+ * Best-effort record that this session's caller was answered with the fallback (PLAN contract 4), so analytics
+ * counts the call as `failed`. Only for a session known to be stored; bounded in time; a failure is logged only.
+ */
+async function markFallback(
+  deps: VcaDeps,
+  stored: SessionRecord,
+  rendered: string | null,
+  now: Date,
+  started: number,
+): Promise<void> {
+  const remaining = FALLBACK_MARKER_LATEST_MS - (performance.now() - started);
+  if (remaining <= 0) return;
+  const marker = { at: now.toISOString(), turn: stored.session.turn, state: rendered };
+  try {
+    const timeoutMs = Math.min(FALLBACK_MARKER_TIMEOUT_MS, remaining);
+    await deps.sessions.markFallback(stored.session.sessionId, marker, { timeoutMs });
+  } catch (err) {
+    deps.logger.warn("Could not record the fallback marker", { flow: stored.session.flow, ...errorFields(err) });
   }
 }
 
@@ -105,6 +135,8 @@ function routedMachine(deps: VcaDeps, event: VcaEvent): CompiledMachine | undefi
 interface FaultContext {
   machine?: CompiledMachine;
   session?: Session;
+  /** the session's record as read from the store: a fallback marker can be written on it */
+  stored?: SessionRecord;
 }
 
 function expiresAt(deps: VcaDeps, now: Date): number {
@@ -120,7 +152,9 @@ function fallback(deps: VcaDeps, machine: CompiledMachine | undefined, session: 
   const { actions, visited } = fallbackStep(machine, session, now);
   if (machine && visited.length > 0) deps.onFallback?.(machine.flow, visited);
   const answer: VcaAnswer = { clientActionId: `error:${session?.turn ?? 0}`, callflow: actions };
-  return { answer, outcome: "fallback" as const };
+  /** the onError state rendered, null for the built-in apology */
+  const rendered = visited[0] ?? null;
+  return { answer, outcome: "fallback" as const, rendered };
 }
 
 async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
@@ -172,6 +206,7 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
   const current = outcome.current;
   if (!current?.lastAnswer) throw new VcaFault("create conflicted but no current session answer was returned");
   context.session = current.session;
+  context.stored = current;
   if (current.lastEventId === event.eventId) return duplicate(deps, current);
   return stale(deps, event, current, "CALL_RECEIVED for an existing session");
 }
@@ -194,9 +229,10 @@ async function resumeOutbound(deps: VcaDeps, event: VcaEvent, now: Date, context
     deps.logger.warn("CALL_RECEIVED for an unknown outbound session; answering with the apology", {
       eventId: event.eventId,
     });
-    return fallback(deps, undefined, undefined, now);
+    return fallbackResult(deps, now);
   }
   context.session = record.session;
+  context.stored = record;
   if (record.lastEventId === event.eventId) return duplicate(deps, record);
   deps.logger.info("CALL_RECEIVED for a prepared outbound session; re-issuing its current prompt", {
     flow: record.session.flow,
@@ -213,7 +249,7 @@ async function continueSession(deps: VcaDeps, event: VcaEvent, now: Date, contex
       callStatus: event.callStatus,
       direction: event.direction,
     });
-    return fallback(deps, undefined, undefined, now);
+    return fallbackResult(deps, now);
   }
   return advance(deps, event, record, now, context, true);
 }
@@ -228,6 +264,7 @@ async function advance(
 ): Promise<VcaResult> {
   const { session } = record;
   context.session = session;
+  context.stored = record;
   if (record.lastEventId === event.eventId && record.lastAnswer) return duplicate(deps, record);
   if (session.status === "ended" || record.endedAt !== undefined) {
     return { answer: { clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, outcome: "ended" };
@@ -248,6 +285,7 @@ async function advance(
     lastAnswer: answer,
     expiresAt: expiresAt(deps, now),
     ...(record.endedAt !== undefined && { endedAt: record.endedAt }),
+    ...(record.fallback !== undefined && { fallback: record.fallback }),
   };
   const outcome = await deps.sessions.replace(record, next);
   if (outcome.ok) {
@@ -307,6 +345,12 @@ function stale(deps: VcaDeps, event: VcaEvent, record: SessionRecord, why: strin
   });
   if (!record.lastAnswer) throw new VcaFault("stored session has no answer to re-issue");
   return { answer: record.lastAnswer, outcome: "stale" };
+}
+
+/** The apology for an event whose session is unknown: nothing to mark. */
+function fallbackResult(deps: VcaDeps, now: Date): VcaResult {
+  const { answer, outcome } = fallback(deps, undefined, undefined, now);
+  return { answer, outcome };
 }
 
 function recordVisits(deps: VcaDeps, step: StepResult): void {

@@ -3,9 +3,12 @@
  * know (flow, version, the path through it, the final state, the variables with sensitive ones masked).
  * A redelivered summary changes nothing.
  */
+import { callCompletedEvent } from "../analytics/event.js";
+import { callDurationMs, classifyOutcome, type OutcomeKind } from "../analytics/outcome.js";
+import type { EventPublisher } from "../analytics/publisher.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import { errorFields, type Logger } from "../observability/logger.js";
-import { maskVars } from "../observability/masking.js";
+import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -22,7 +25,19 @@ export interface VssDeps {
   metrics: Metrics;
   now: () => Date;
   summaryTtlSeconds?: number;
+  /** told of the `Call Completed` event of each summary stored (the local stack; deployed, the summaries table's
+   * stream publishes instead, at least once and off this path). A failure here is logged, never retried. */
+  events?: EventPublisher;
 }
+
+/** The per-flow outcome counters (no per-state dimension: see src/observability/metrics.ts). */
+const OUTCOME_METRIC: Record<OutcomeKind, MetricName> = {
+  completed: MetricName.CallsCompleted,
+  transferred: MetricName.CallsTransferred,
+  abandoned: MetricName.CallsAbandoned,
+  failed: MetricName.CallsFailed,
+  unreached: MetricName.CallsUnreached,
+};
 
 export interface VssResult {
   /** false: this summary was stored before (a redelivery) and nothing changed */
@@ -79,27 +94,59 @@ export async function handleVssEvent(deps: VssDeps, request: VssRequest): Promis
     summary.finalState = session.state;
     // Without the machine we cannot tell which variables are sensitive: mask them all rather than guess.
     summary.vars = maskVars(session.vars, machine ? machine.sensitive : "all");
+    summary.outcome = classifyOutcome({
+      session,
+      sessionStatus: payload.sessionStatus,
+      ...(record.lastEventId !== undefined && { lastEventId: record.lastEventId }),
+      ...(record.lastAnswer !== undefined && { lastAnswer: record.lastAnswer }),
+      ...(record.fallback !== undefined && { fallback: record.fallback }),
+      ...(machine !== undefined && { machine }),
+    });
+    summary.transitions = session.transitions ?? [];
+    summary.durationMs = callDurationMs(payload, session.startedAt, summary.receivedAt);
+    summary.direction = session.direction;
+    summary.startedAt = session.startedAt;
+    summary.caller = maskPhone(session.caller);
+    summary.called = maskPhone(session.called);
   }
 
   const { created } = await deps.summaries.putOnce(summary);
   const flow = session?.flow;
   if (created) {
     countMetric(deps.metrics, MetricName.CallsEnded, flow);
+    if (summary.outcome) countMetric(deps.metrics, OUTCOME_METRIC[summary.outcome.kind], flow);
+    // The line the stack's Logs Insights queries read (per-state drop-off): keep its field names stable.
     deps.logger.info("Session summary stored", {
       flow,
       version: session?.version,
       finalState: session?.state,
+      outcome: summary.outcome?.kind,
+      outcomeState: summary.outcome?.state,
+      result: summary.outcome?.result,
+      durationMs: summary.durationMs,
       sessionStatus: payload.sessionStatus,
       lastAction: payload.lastAction ?? undefined,
       legs: legsOf(payload.details),
       errorDetails: payload.errorDetails ?? undefined,
       knownSession: session !== undefined,
     });
+    await publish(deps, summary);
   } else {
     countMetric(deps.metrics, MetricName.DuplicateEvents, flow);
     deps.logger.info("Duplicate session summary; nothing changed", { flow });
   }
   return { created, summary };
+}
+
+async function publish(deps: VssDeps, summary: SummaryRecord): Promise<void> {
+  if (!deps.events) return;
+  const event = callCompletedEvent(summary);
+  if (!event) return;
+  try {
+    await deps.events.publish([event]);
+  } catch (err) {
+    deps.logger.warn("Could not publish the Call Completed event", { flow: summary.flow, ...errorFields(err) });
+  }
 }
 
 async function loadMachine(deps: VssDeps, flow: string, version: string): Promise<CompiledMachine | undefined> {

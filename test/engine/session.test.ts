@@ -45,6 +45,7 @@ describe("newSession", () => {
       failures: 0,
       vars: { caller: CALLER, called: OUR_NUMBER, sessionId: "s-9", callId: "c-9" },
       path: [],
+      transitions: [],
       menus: [],
       caller: CALLER,
       called: OUR_NUMBER,

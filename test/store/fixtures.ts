@@ -19,6 +19,7 @@ export function sessionRecord(sessionId: string, overrides: Partial<SessionRecor
       failures: 0,
       vars: { caller: "+6591234567", called: "+6560000000", sessionId, lastInput: "" },
       path: ["welcome", "main"],
+      transitions: [{ from: "welcome", to: "main", on: "next", at: 0 }],
       menus: ["main"],
       caller: "+6591234567",
       called: "+6560000000",
