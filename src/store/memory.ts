@@ -7,8 +7,10 @@ import type { CompiledMachine } from "../engine/machine.js";
 import type {
   FallbackMarker,
   FlowVersionStore,
+  ReportItem,
   SessionRecord,
   SessionStore,
+  SummaryIndex,
   SummaryRecord,
   SummaryStore,
   WriteOutcome,
@@ -81,13 +83,20 @@ export class MemoryFlowVersionStore implements FlowVersionStore {
   }
 }
 
-export class MemorySummaryStore implements SummaryStore {
+export class MemorySummaryStore implements SummaryStore, SummaryIndex {
   private readonly summaries = new Map<string, SummaryRecord>();
 
   async putOnce(summary: SummaryRecord): Promise<{ created: boolean }> {
     if (this.summaries.has(summary.sessionId)) return { created: false };
     this.summaries.set(summary.sessionId, copy(summary));
     return { created: true };
+  }
+
+  async *byFlow(flow: string, from: string, to: string): AsyncIterable<ReportItem[]> {
+    const items = [...this.summaries.values()]
+      .filter((s) => s.flow === flow && s.receivedAt >= from && s.receivedAt <= to)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+    yield copy(items);
   }
 
   async get(sessionId: string): Promise<SummaryRecord | undefined> {

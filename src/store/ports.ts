@@ -85,6 +85,26 @@ export interface SummaryRecord {
   expiresAt: number;
 }
 
+/** What `ivr report` reads of a summary: the by-flow index's projection (SUMMARIES_BY_FLOW_INDEX). */
+export type ReportItem = Pick<
+  SummaryRecord,
+  | "sessionId"
+  | "flow"
+  | "version"
+  | "receivedAt"
+  | "outcome"
+  | "transitions"
+  | "durationMs"
+  | "sessionStatus"
+  | "direction"
+>;
+
+/** The summaries by flow and time, for reports: a Query on an index, page by page, never a Scan. */
+export interface SummaryIndex {
+  /** Summaries of `flow` received in [from, to] (ISO-8601), oldest first, one page at a time. */
+  byFlow(flow: string, from: string, to: string): AsyncIterable<ReportItem[]>;
+}
+
 export interface SummaryStore {
   /** Store once: a redelivery returns { created: false } and changes nothing. */
   putOnce(summary: SummaryRecord): Promise<{ created: boolean }>;

@@ -13,7 +13,31 @@ export interface TableDefinition {
   sortKey?: { name: string; type: "S" | "N" };
   /** epoch-seconds attribute that DynamoDB TTL deletes by (lazily: readers treat expired as absent) */
   ttlAttribute?: string;
+  /** global secondary indexes (created by CDK and, locally, by ensureTables) */
+  indexes?: readonly IndexDefinition[];
+  /** a DynamoDB stream of new items (deployed only: the local stack publishes in the handler) */
+  stream?: "NEW_IMAGE";
 }
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: { name: string; type: "S" | "N" };
+  sortKey?: { name: string; type: "S" | "N" };
+  /** the non-key attributes copied into the index (INCLUDE projection) */
+  attributes: readonly string[];
+}
+
+/**
+ * Summaries by flow and time, for `ivr report`: Query flow = :flow AND receivedAt BETWEEN :from AND :to, never a
+ * Scan. Sparse: a summary of a session we never knew has no flow and stays out. Only what the report reads is
+ * projected (not 8x8's payload, not the variables), which keeps the index about a third of the table.
+ */
+export const SUMMARIES_BY_FLOW_INDEX: IndexDefinition = {
+  name: "byFlowTime",
+  partitionKey: { name: "flow", type: "S" },
+  sortKey: { name: "receivedAt", type: "S" },
+  attributes: ["version", "outcome", "transitions", "durationMs", "sessionStatus", "direction"],
+};
 
 export const SESSIONS_TABLE: TableDefinition = {
   id: "sessions",
@@ -29,6 +53,9 @@ export const SUMMARIES_TABLE: TableDefinition = {
   localName: "callflow-summaries",
   partitionKey: { name: "sessionId", type: "S" },
   ttlAttribute: "expiresAt",
+  indexes: [SUMMARIES_BY_FLOW_INDEX],
+  // Feeds the Call Completed publisher (cdk/analytics.ts): every new summary is published, at least once.
+  stream: "NEW_IMAGE",
 };
 
 export const FLOW_VERSIONS_TABLE: TableDefinition = {

@@ -7,6 +7,7 @@
  *   await call.press("1");
  *   expect(call.heard()).toMatch(/account number/);
  */
+import type { CallCompletedDetail } from "../analytics/event.js";
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import { syntheticEvent } from "../local/apigw-adapter.js";
@@ -122,6 +123,8 @@ export class TestCall {
     private readonly sessions: FaultInjectingSessionStore,
     private readonly clock: () => Date,
     private readonly startedAt: Date,
+    /** the `Call Completed` events the summary produced (one, once the call is over) */
+    readonly events: readonly CallCompletedDetail[],
   ) {}
 
   static async place(env: CallSurroundings, flowId: string, options: DialOptions = {}): Promise<TestCall> {
@@ -147,7 +150,9 @@ export class TestCall {
     const flows = new FlowRegistry([routed, ...others], env.dynamo.flowVersions);
     const { logger, metrics } = createLocalObservability();
     const sessions = new FaultInjectingSessionStore(env.dynamo.sessions);
+    const events: CallCompletedDetail[] = [];
     const deps = {
+      events: { publish: async (published: readonly CallCompletedDetail[]) => void events.push(...published) },
       sessions,
       summaries: env.dynamo.summaries,
       flows,
@@ -168,6 +173,7 @@ export class TestCall {
       sessions,
       clock,
       clock(),
+      events,
     );
     if (outbound) {
       // As `ivr dial` does: the session is stored under 8x8's sessionId before the phone rings, and the first
