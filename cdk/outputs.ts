@@ -10,6 +10,12 @@ export const OUTPUT = {
   webhookSecretArn: "WebhookSecretArn",
   sessionsTable: "SessionsTableName",
   flowVersionsTable: "FlowVersionsTableName",
+  /** analytics (cdk/analytics.ts): read by `ivr report` */
+  summariesTable: "SummariesTableName",
+  /** the deployed flow ids, comma-separated: the flows `ivr report` covers by default */
+  flowIds: "FlowIds",
+  /** the EventBridge bus the Call Completed events go to */
+  eventBusName: "CallEventBusName",
 } as const;
 
 export type StackOutputs = Partial<Record<(typeof OUTPUT)[keyof typeof OUTPUT], string>>;
