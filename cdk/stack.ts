@@ -26,7 +26,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { AttributeType, Billing, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
@@ -36,6 +36,7 @@ import { CfnIPSet, CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2
 import type { Construct } from "constructs";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
+import { CallAnalytics } from "./analytics.js";
 import { CallflowFunction } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
@@ -135,6 +136,13 @@ export class CallflowStack extends Stack {
         "to a topic encrypted with the AWS-managed SNS key, and a customer-managed key is not worth its cost here.",
     });
     this.operations(config);
+    new CallAnalytics(this, "Analytics", {
+      summaries: this.tables.summaries,
+      vssFunction: this.vssFunction,
+      machines: this.machines,
+      logLevel: config.logLevel,
+      tracing: config.tracing,
+    });
 
     new CfnOutput(this, OUTPUT.vcaUrl, {
       value: this.api.urlForPath("/vca"),
@@ -159,6 +167,14 @@ export class CallflowStack extends Stack {
       partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
       ...(def.sortKey && { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } }),
       ...(def.ttlAttribute && { timeToLiveAttribute: def.ttlAttribute }),
+      ...(def.stream && { dynamoStream: StreamViewType.NEW_IMAGE }),
+      globalSecondaryIndexes: def.indexes?.map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
+        ...(index.sortKey && { sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) } }),
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.attributes],
+      })),
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,

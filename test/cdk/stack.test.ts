@@ -121,7 +121,8 @@ describe("functions", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    expect(functions).toHaveLength(2);
+    // VCA, VSS and the Call Completed publisher (cdk/analytics.ts)
+    expect(functions).toHaveLength(3);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -129,11 +130,17 @@ describe("functions", () => {
         NODE_OPTIONS: "--enable-source-maps",
         POWERTOOLS_SERVICE_NAME: "callflow",
         LOG_LEVEL: "INFO",
+      });
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+    const webhooks = functions.filter((f) => f.Properties.Environment.Variables.WEBHOOK_SECRET_ARN);
+    expect(webhooks).toHaveLength(2);
+    for (const fn of webhooks) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
         WEBHOOK_SECRET_ARN: { Ref: expect.stringMatching(/^WebhookSecret/) },
         SESSIONS_TABLE: { Ref: expect.stringMatching(/^SessionsTable/) },
         FLOW_VERSIONS_TABLE: { Ref: expect.stringMatching(/^FlowVersionsTable/) },
       });
-      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
   });
 
