@@ -4,7 +4,7 @@
  */
 import type { CompiledMachine } from "../engine/machine.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
-import { createVcaHandler } from "../webhooks/http-handlers.js";
+import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
 import type { LocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
 import type { VcaHandler } from "./replay.js";
@@ -15,19 +15,20 @@ export async function createReplayHandler(options: {
   called: string;
   dynamo: LocalDynamo;
   now: () => Date;
-}): Promise<VcaHandler> {
+}): Promise<{ vca: VcaHandler; vss: VcaHandler }> {
   const { machine, called, dynamo, now } = options;
   // Stored like the deploy stores it, so the call is served exactly as a deployed one would be.
   await dynamo.flowVersions.put(machine);
   // Route --to (or the placeholder of an outbound-only flow) to this machine.
   const routed = alsoRoutedTo(machine, called);
   const { logger, metrics } = createLocalObservability();
-  return createVcaHandler({
+  const deps = {
     sessions: dynamo.sessions,
     summaries: dynamo.summaries,
     flows: new FlowRegistry([routed], dynamo.flowVersions),
     logger,
     metrics,
     now,
-  });
+  };
+  return { vca: createVcaHandler(deps), vss: createVssHandler(deps) };
 }

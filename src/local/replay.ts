@@ -6,7 +6,15 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import { syntheticEvent } from "./apigw-adapter.js";
-import { actionCompletedEvent, callflowEndsCall, callReceivedEvent, newSimulatedCall } from "./simulated-8x8.js";
+import {
+  actionCompletedEvent,
+  callflowEndsCall,
+  callReceivedEvent,
+  lastActionName,
+  newSimulatedCall,
+  type SimulatedCall,
+  sessionSummaryEvent,
+} from "./simulated-8x8.js";
 
 export interface ReplayTurn {
   /** what 8x8 reported for the event this turn answers (null: the first event, or no input) */
@@ -23,6 +31,9 @@ export interface ReplayResult {
   ended: boolean;
   /** --dtmf entries not sent because the call had already ended */
   unused: (string | null)[];
+  /** the simulated call, and when it started: for the session summary that ends it (`summaryEvent`) */
+  call: SimulatedCall;
+  startedAt: Date;
 }
 
 export interface ReplayInput {
@@ -44,6 +55,7 @@ export type VcaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProx
 
 export async function replayCall(handler: VcaHandler, input: ReplayInput): Promise<ReplayResult> {
   const call = newSimulatedCall({ caller: input.caller, called: input.called });
+  const startedAt = input.now();
   const turns: ReplayTurn[] = [];
 
   let answer = await post(handler, callReceivedEvent(call, input.now()), 0);
@@ -61,7 +73,19 @@ export async function replayCall(handler: VcaHandler, input: ReplayInput): Promi
     turns,
     ended: callflowEndsCall(answer.callflow),
     unused: input.dtmf.slice(next),
+    call,
+    startedAt,
   };
+}
+
+/**
+ * The Voice Session Summary 8x8 sends once the replayed call is over: after the flow hung up or transferred, or,
+ * when the script ran out while the flow still waited for keys, after the caller hung up (during the capture).
+ */
+export function summaryEvent(result: ReplayResult, endedAt: Date): Record<string, unknown> {
+  const last = result.turns.at(-1)?.callflow ?? [];
+  const lastAction = result.ended ? lastActionName(last) : "SAY_AND_CAPTURE";
+  return sessionSummaryEvent(result.call, result.startedAt, endedAt, lastAction);
 }
 
 async function post(handler: VcaHandler, body: unknown, turn: number): Promise<VcaAnswer> {

@@ -5,7 +5,7 @@
  */
 import { checkExpectation, checkVars, isSubsequence, type Mismatch } from "./expectations.js";
 import type { TestRig } from "./rig.js";
-import type { Scenario, Step, SummaryExpectation } from "./scenario.js";
+import type { EventExpectation, Scenario, Step, SummaryExpectation } from "./scenario.js";
 import type { TestCall, Turn } from "./test-call.js";
 
 export interface StepFailure {
@@ -69,7 +69,47 @@ export async function runScenario(rig: TestRig, scenario: Scenario): Promise<Sce
       return finish(call, { line: scenario.line, step: "summary", mismatches: [], error: messageOf(err) });
     }
   }
+  if (scenario.event) {
+    try {
+      const mismatches = await checkEvent(call, scenario.event, scenario.summary?.status);
+      if (mismatches.length > 0) return finish(call, { line: scenario.line, step: "event", mismatches });
+    } catch (err) {
+      return finish(call, { line: scenario.line, step: "event", mismatches: [], error: messageOf(err) });
+    }
+  }
   return finish(call);
+}
+
+/** The Call Completed event, field by field: objects as subsets, transitions by from/to/on, the rest exactly. */
+async function checkEvent(call: TestCall, want: EventExpectation, status: string | undefined): Promise<Mismatch[]> {
+  await call.hangup(status);
+  const event = call.events.at(-1) as Record<string, unknown> | undefined;
+  if (!event) return [{ what: "event", expected: "a Call Completed event", actual: "(none published)" }];
+  const out: Mismatch[] = [];
+  for (const [field, expected] of Object.entries(want)) {
+    let actual = event[field];
+    if (field === "transitions" && Array.isArray(actual)) {
+      actual = actual.map(({ from, to, on }: { from: string; to: string; on: string }) => ({ from, to, on }));
+    }
+    if (!subset(expected, actual)) {
+      out.push({
+        what: `event.${field}`,
+        expected: JSON.stringify(expected),
+        actual: JSON.stringify(actual) ?? "(absent)",
+      });
+    }
+  }
+  return out;
+}
+
+function subset(expected: unknown, actual: unknown): boolean {
+  if (expected !== null && typeof expected === "object" && !Array.isArray(expected)) {
+    if (actual === null || typeof actual !== "object") return false;
+    return Object.entries(expected).every(([k, v]) =>
+      v === null && !Object.hasOwn(actual, k) ? true : subset(v, (actual as Record<string, unknown>)[k]),
+    );
+  }
+  return JSON.stringify(expected) === JSON.stringify(actual);
 }
 
 /** Runs scenarios a few at a time (each is its own call, so they do not interfere), results in input order. */

@@ -45,6 +45,9 @@ export interface SummaryExpectation {
   vars?: Record<string, string | null>;
 }
 
+/** Expectations on the `Call Completed` event the call produced: any of its fields, matched as a subset. */
+export type EventExpectation = Record<string, unknown>;
+
 export interface Scenario {
   file: string;
   line: number;
@@ -58,6 +61,8 @@ export interface Scenario {
   steps: Step[];
   /** send a VSS at the end (also sent by a `hangup` step) and check what was stored */
   summary?: SummaryExpectation;
+  /** the Call Completed event the summary produced (the summary is sent at the end if no step sent it) */
+  event?: EventExpectation;
 }
 
 export interface ScenarioFile {
@@ -75,6 +80,7 @@ interface RawScenario {
   at?: string;
   steps: unknown[];
   summary?: boolean | { status?: string; finalState?: string; path?: string[]; vars?: Record<string, string | null> };
+  event?: EventExpectation;
 }
 
 interface RawFile {
@@ -130,6 +136,7 @@ export function parseScenarioFile(text: string, file: string, machines?: readonl
       ...(when !== undefined && { at: when }),
       steps,
       ...(s.summary !== undefined && s.summary !== false && { summary: toSummary(s.summary) }),
+      ...(s.event !== undefined && { event: s.event }),
     } satisfies Scenario;
   });
   if (machines) diagnostics.push(...referenceDiagnostics(raw, machines, (path) => parsed.locator.place(path), file));
@@ -173,6 +180,9 @@ function referenceDiagnostics(
     for (const [j, step] of s.steps.entries()) {
       const state = (step as { state?: unknown } | null)?.state;
       if (typeof state === "string") checkState(["scenarios", i, "steps", j, "state"], state);
+    }
+    if (typeof s.event?.outcomeState === "string") {
+      checkState(["scenarios", i, "event", "outcomeState"], s.event.outcomeState);
     }
     if (typeof s.summary === "object") {
       if (s.summary.finalState !== undefined)

@@ -91,7 +91,8 @@ export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<Vc
       ...errorFields(err),
     });
     const result = fallback(deps, context.machine ?? routedMachine(deps, event), context.session, now);
-    if (context.stored) await markFallback(deps, context.stored, result.rendered, now, started);
+    const target = markerTarget(event, context);
+    if (target) await markFallback(deps, target, result.rendered, now, started);
     return { answer: result.answer, outcome: result.outcome };
   }
 }
@@ -107,20 +108,32 @@ const FALLBACK_MARKER_LATEST_MS = 1_500;
  */
 async function markFallback(
   deps: VcaDeps,
-  stored: SessionRecord,
+  target: { sessionId: string; turn: number },
   rendered: string | null,
   now: Date,
   started: number,
 ): Promise<void> {
   const remaining = FALLBACK_MARKER_LATEST_MS - (performance.now() - started);
   if (remaining <= 0) return;
-  const marker = { at: now.toISOString(), turn: stored.session.turn, state: rendered };
+  const marker = { at: now.toISOString(), turn: target.turn, state: rendered };
   try {
     const timeoutMs = Math.min(FALLBACK_MARKER_TIMEOUT_MS, remaining);
-    await deps.sessions.markFallback(stored.session.sessionId, marker, { timeoutMs });
+    await deps.sessions.markFallback(target.sessionId, marker, { timeoutMs });
   } catch (err) {
-    deps.logger.warn("Could not record the fallback marker", { flow: stored.session.flow, ...errorFields(err) });
+    deps.logger.warn("Could not record the fallback marker", errorFields(err));
   }
+}
+
+/**
+ * The stored session a fallback answer belongs to: the one read, or, when reading it is what failed, the one the
+ * event continues (its turn is in the clientActionId it echoes, `<state>:<turn>`). A new inbound call whose
+ * session could not be created has none (the marker never creates a session).
+ */
+function markerTarget(event: VcaEvent, context: FaultContext): { sessionId: string; turn: number } | undefined {
+  if (context.stored) return { sessionId: context.stored.session.sessionId, turn: context.stored.session.turn };
+  if (event.callStatus === "CALL_RECEIVED" && event.direction === "INBOUND") return undefined;
+  const turn = Number(event.clientActionId?.split(":").at(-1));
+  return { sessionId: event.sessionId, turn: Number.isInteger(turn) ? turn : 0 };
 }
 
 /**

@@ -50,13 +50,14 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const url = values.url ?? process.env.IVR_URL ?? "http://localhost:3000";
   const interactive = process.stdin.isTTY === true;
   const lines = createLineReader(interactive);
   const secret = process.env.WEBHOOK_SECRET;
   const headerName = process.env.WEBHOOK_AUTH_HEADER ?? "authorization";
   try {
     const result = await placeCall({
-      url: values.url ?? process.env.IVR_URL ?? "http://localhost:3000",
+      url,
       flow,
       caller,
       ...(secret ? { headers: { [headerName]: secret } } : {}),
@@ -72,6 +73,8 @@ export async function run(argv: string[]): Promise<number> {
       `call ended (${result.endedBy === "caller" ? "caller hung up" : result.lastAction}); ` +
         `summary stored for session ${result.sessionId}\n`,
     );
+    const outcome = await outcomeOf(url, result.sessionId);
+    if (outcome) process.stdout.write(`outcome: ${outcome} (the Call Completed event: GET ${url}/events)\n`);
     return 0;
   } catch (err) {
     if (err instanceof PhoneError) {
@@ -81,6 +84,23 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   } finally {
     lines.close();
+  }
+}
+
+/** The call's outcome as the server's event says it ("abandoned in main"); undefined if it cannot tell. */
+async function outcomeOf(url: string, sessionId: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(new URL(`/events?sessionId=${encodeURIComponent(sessionId)}`, url));
+    if (!res.ok) return undefined;
+    const { events } = (await res.json()) as {
+      events: { detail: { outcome: string; outcomeState: string | null; result: string | null } }[];
+    };
+    const detail = events.at(-1)?.detail;
+    if (!detail) return undefined;
+    const where = detail.outcomeState ? ` in ${detail.outcomeState}` : "";
+    return `${detail.outcome}${where}${detail.result ? ` (result: ${detail.result})` : ""}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,8 +17,12 @@ const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E16
   --to      the number dialled (default the flow's first number; ${PLACEHOLDER_NUMBER} for flows without numbers)
   --at      freeze the handler's clock at this instant, e.g. 2026-03-02T10:00:00+08:00 (for hours states)
 
-Uses DynamoDB Local (needs Java 17+) unless DYNAMODB_ENDPOINT is set. Prints JSON to stdout; exit 0 when the
-replay ran, 1 on checker errors or a failed handler, 2 on bad usage.
+The call ends with the session summary 8x8 would send (the caller hangs up if the script ends first), so it
+counts in \`ivr report\`. With \`npm start\` running ($IVR_URL, else http://localhost:3000), the call is stored in
+its DynamoDB and the summary is posted to its /vss (the server prints the Call Completed event); otherwise
+DynamoDB Local is started for this call only (needs Java 17+), unless DYNAMODB_ENDPOINT is set. Prints JSON to
+stdout (the call's outcome goes to stderr); exit 0 when the replay ran, 1 on checker errors or a failed
+handler, 2 on bad usage.
 `;
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -58,7 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   await ensureGeneratedValidators();
   const { openLocalDynamo } = await import("../../local/local-dynamo.js");
   const { createReplayHandler } = await import("../../local/replay-handler.js");
-  const { ReplayError, replayCall, replayJson } = await import("../../local/replay.js");
+  const { ReplayError, replayCall, replayJson, summaryEvent } = await import("../../local/replay.js");
+  const { findLocalServer, postSummary } = await import("../../local/local-server-client.js");
 
   const called = to ?? machine.numbers[0] ?? PLACEHOLDER_NUMBER;
   const frozen = at ? new Date(at) : undefined;
@@ -68,13 +73,15 @@ export async function run(argv: string[]): Promise<number> {
   // asks for them) is sent to stderr instead.
   const writeJson = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
-  const dynamo = await openLocalDynamo().catch((err: unknown) => {
+  // A running local stack gets the call (so `ivr report` and its GET /events see it), unless told otherwise.
+  const server = process.env.DYNAMODB_ENDPOINT ? undefined : await findLocalServer(process.env.IVR_URL);
+  const dynamo = await openLocalDynamo(server ? { endpoint: server.dynamodb } : {}).catch((err: unknown) => {
     process.stdout.write = writeJson;
     throw err;
   });
   try {
-    const handler = await createReplayHandler({ machine, called, dynamo, now });
-    const result = await replayCall(handler, {
+    const handlers = await createReplayHandler({ machine, called, dynamo, now });
+    const result = await replayCall(handlers.vca, {
       flow: machine.flow,
       version: machine.version,
       dtmf,
@@ -86,6 +93,11 @@ export async function run(argv: string[]): Promise<number> {
       const list = result.unused.map((d) => d ?? "-").join(",");
       process.stderr.write(`ivr replay: the call ended after turn ${result.turns.length - 1}; not sent: ${list}\n`);
     }
+    const summary = summaryEvent(result, now());
+    if (server) await postSummary(server.url, summary);
+    else await sendSummary(handlers.vss, summary);
+    const stored = await dynamo.summaries.get(result.call.sessionId);
+    process.stderr.write(`ivr replay: ${describeOutcome(stored?.outcome)} (session ${result.call.sessionId})\n`);
     writeJson(replayJson(result));
     return 0;
   } catch (err) {
@@ -98,6 +110,21 @@ export async function run(argv: string[]): Promise<number> {
     await dynamo.stop();
     process.stdout.write = writeJson;
   }
+}
+
+async function sendSummary(
+  vss: (event: import("aws-lambda").APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>,
+  body: unknown,
+): Promise<void> {
+  const { syntheticEvent } = await import("../../local/apigw-adapter.js");
+  const answer = await vss(syntheticEvent("POST", "/vss", JSON.stringify(body)));
+  if (answer.statusCode !== 200) throw new Error(`the VSS handler answered HTTP ${answer.statusCode}: ${answer.body}`);
+}
+
+function describeOutcome(outcome: { kind: string; state?: string; result?: string } | undefined): string {
+  if (!outcome) return "summary stored";
+  const where = outcome.state ? ` in ${outcome.state}` : "";
+  return `call ${outcome.kind}${where}${outcome.result ? ` (result: ${outcome.result})` : ""}`;
 }
 
 function parse(argv: string[]) {
