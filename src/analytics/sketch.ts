@@ -44,10 +44,11 @@ export class QuantileSketch {
     if (this.bins.size > MAX_BINS) this.mergeLowest();
   }
 
-  /** The q-quantile (0..1) within the relative accuracy, clamped to the values seen; null when empty. */
+  /** The q-quantile (0..1) by nearest rank (the ceil(q * n)-th smallest value), within the relative accuracy and
+   * clamped to the values seen; null when empty. */
   quantile(q: number): number | null {
     if (this.total === 0) return null;
-    const rank = Math.max(0, Math.min(1, q)) * (this.total - 1);
+    const rank = Math.max(0, Math.ceil(Math.max(0, Math.min(1, q)) * this.total) - 1);
     if (rank < this.zeros) return Math.max(this.min, 0);
     let seen = this.zeros;
     for (const bin of [...this.bins.keys()].sort((a, b) => a - b)) {
