@@ -144,3 +144,18 @@ describe("ivr report's window", () => {
     });
   });
 });
+
+describe("timeSlices", () => {
+  it("cuts the window into contiguous slices that never overlap (BETWEEN is inclusive)", async () => {
+    const { timeSlices } = await import("../../src/analytics/report.js");
+    const slices = timeSlices(new Date("2026-03-01T00:00:00.000Z"), new Date("2026-03-01T00:00:10.000Z"), 4);
+    expect(slices).toEqual([
+      ["2026-03-01T00:00:00.000Z", "2026-03-01T00:00:02.499Z"],
+      ["2026-03-01T00:00:02.500Z", "2026-03-01T00:00:04.999Z"],
+      ["2026-03-01T00:00:05.000Z", "2026-03-01T00:00:07.499Z"],
+      ["2026-03-01T00:00:07.500Z", "2026-03-01T00:00:10.000Z"],
+    ]);
+    const instant = new Date("2026-03-01T00:00:00.000Z");
+    expect(timeSlices(instant, instant, 4)).toEqual([["2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]]);
+  });
+});
