@@ -9,7 +9,8 @@
  *   DYNAMODB_ENDPOINT=http://127.0.0.1:8000 npm run bench:report   reuse a running DynamoDB Local
  *
  * The report process measures itself: wall time of buildReport, peak V8 heap (sampled every 10 ms) and the
- * process's maximum resident set (getrusage). Memory must not grow with the number of calls.
+ * process's maximum resident set (getrusage). Memory must not grow with the number of calls: the report processes
+ * run with their V8 heap capped (--heap-mb, default 64 MB), so one that grew with the calls would fail here.
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       calls: { type: "string", default: "100000" },
+      "heap-mb": { type: "string", default: "64" },
       measure: { type: "boolean", default: false },
       endpoint: { type: "string" },
       flow: { type: "string" },
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
       );
       if (child.status !== 0) throw new Error(`report process failed: ${child.stderr}`);
       const result = JSON.parse(child.stdout.trim().split("\n").at(-1) as string) as Record<string, number>;
-      rows.push({ window: label, ...result });
+      rows.push({ window: label, heapLimitMB: Number(values["heap-mb"]), ...result });
     }
     process.stdout.write(`\n${JSON.stringify(rows, null, 2)}\n`);
   } finally {

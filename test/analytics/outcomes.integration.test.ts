@@ -23,13 +23,10 @@ states:
       attempts: 2
   pin:
     ask: { prompt: "Enter your PIN.", into: pin, digits: { min: 4, max: 4 }, sensitive: true, next: done }
-  done: { hangup: { say: "Confirmed. Goodbye." } }
-  agent: { transfer: { to: "+6560000001", say: "Connecting you." } }
+  done: { hangup: { say: "Confirmed. Goodbye.", result: confirmed } }
+  agent: { transfer: { to: "+6560000001", say: "Connecting you.", result: escalated } }
   sorry: { hangup: { say: "Sorry, something went wrong." } }
 `);
-// The language gains `result:` in the lang workstream; the compiled form already carries it.
-(inbound.states.done as { result?: string }).result = "confirmed";
-(inbound.states.agent as { result?: string }).result = "escalated";
 
 const outbound = compile(`
 flow: outcomes-out
