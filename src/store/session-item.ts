@@ -1,11 +1,13 @@
 /** How a SessionRecord is laid out as a DynamoDB item, shared by the DynamoDB and in-memory adapters. */
 import type { SessionRecord } from "./ports.js";
+import { decodeTransitions, encodeTransitions } from "./transitions-codec.js";
 
-/** The stored item: the record plus its key. Optional fields that are undefined are left out. */
+/** The stored item: the record plus its key. Optional fields that are undefined are left out. The session's
+ * transitions are stored as text (src/store/transitions-codec.ts): a third of the bytes of a list of maps. */
 export function sessionItem(record: SessionRecord): Record<string, unknown> {
   return {
     sessionId: record.session.sessionId,
-    session: record.session,
+    session: { ...record.session, transitions: encodeTransitions(record.session.transitions ?? []) },
     rev: record.rev,
     expiresAt: record.expiresAt,
     ...(record.lastEventId !== undefined ? { lastEventId: record.lastEventId } : {}),
@@ -16,9 +18,12 @@ export function sessionItem(record: SessionRecord): Record<string, unknown> {
 }
 
 export function sessionRecordFromItem(item: Record<string, unknown>): SessionRecord {
-  const session = item.session as SessionRecord["session"];
-  // Items stored before transitions were kept have none.
-  if (session && session.transitions === undefined) session.transitions = [];
+  const stored = item.session as Omit<SessionRecord["session"], "transitions"> & { transitions?: unknown };
+  const session: SessionRecord["session"] = {
+    ...stored,
+    // Items stored before transitions were kept have none.
+    transitions: typeof stored.transitions === "string" ? decodeTransitions(stored.transitions) : [],
+  };
   const record: SessionRecord = {
     session,
     rev: item.rev as number,

@@ -159,3 +159,20 @@ describe("timeSlices", () => {
     expect(timeSlices(instant, instant, 4)).toEqual([["2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]]);
   });
 });
+
+describe("the stored form of transitions", () => {
+  it("round-trips, chains from the previous target, and keeps fetch latency", async () => {
+    const { decodeTransitions, encodeTransitions } = await import("../../src/store/transitions-codec.js");
+    const transitions = [
+      { from: "welcome", to: "main", on: "next", at: 0 },
+      { from: "main", to: "main", on: "noInput", at: 5012 },
+      { from: "main", to: "lookup", on: "1", at: 9000 },
+      { from: "lookup", to: "sorry", on: "onError", at: 9000, ms: 2001 },
+      { from: "billing", to: "#hangup", on: "exhausted", at: 12000 },
+    ];
+    const text = encodeTransitions(transitions);
+    expect(text.split("\n")[1]).toBe("\tmain\tnoInput\t5012");
+    expect(decodeTransitions(text)).toEqual(transitions);
+    expect(decodeTransitions(encodeTransitions([]))).toEqual([]);
+  });
+});
