@@ -111,7 +111,12 @@ export class CallflowStack extends Stack {
     });
     // Least privilege, from what each domain service actually calls (src/webhooks/*-service.ts):
     // VCA reads and conditionally writes sessions (Get, Put) and loads pinned flow versions.
-    this.vcaFunction.bindTable(this.tables.sessions, ["dynamodb:GetItem", "dynamodb:PutItem"], SESSIONS_TABLE);
+    // UpdateItem: the fallback marker (SessionStore.markFallback), a conditional SET that never creates a session.
+    this.vcaFunction.bindTable(
+      this.tables.sessions,
+      ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      SESSIONS_TABLE,
+    );
     this.vcaFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
     // VSS marks the session ended (one UpdateItem), stores the summary once (conditional Put), and may load the
     // session's flow version to describe the path.

@@ -147,7 +147,8 @@ describe("functions", () => {
   it("grants each function only what its domain service calls", () => {
     const vca = policyStatementsOf("VcaFunction");
     const vss = policyStatementsOf("VssFunction");
-    expect(actionsOn(vca, "SessionsTable")).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
+    // UpdateItem: the fallback marker (analytics), a conditional SET on an existing session
+    expect(actionsOn(vca, "SessionsTable")).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     expect(actionsOn(vca, "SummariesTable")).toEqual([]);
     expect(actionsOn(vca, "FlowVersionsTable")).toEqual(["dynamodb:GetItem"]);
     // The VSS only marks a session ended: it can neither create nor delete sessions.
