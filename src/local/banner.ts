@@ -11,6 +11,7 @@ export function banner(server: LocalServer, requestedPort: number): string {
     `  POST ${server.url}/vca     Voice Call Action webhook`,
     `  POST ${server.url}/vss     Voice Session Summary webhook`,
     `  GET  ${server.url}/flows   flows being served`,
+    `  GET  ${server.url}/events  Call Completed events (each is printed here too; \`npx ivr report\` counts the calls)`,
     `  GET  ${server.url}/health`,
     `  DynamoDB: ${server.dynamodbEndpoint}`,
     "",
