@@ -143,7 +143,7 @@ export class CallAnalytics extends Construct {
       queryString: new QueryString({
         fields: ["flow", "version", "outcomeState"],
         filterStatements: [SUMMARY_LINE, `outcome = "abandoned"`],
-        stats: "count(*) as abandoned by flow, version, outcomeState",
+        statsStatements: ["count(*) as abandoned by flow, version, outcomeState"],
         sort: "abandoned desc",
       }),
       logGroups,
@@ -153,7 +153,7 @@ export class CallAnalytics extends Construct {
       queryString: new QueryString({
         fields: ["flow", "version", "outcome", "result"],
         filterStatements: [SUMMARY_LINE],
-        stats: "count(*) as calls by flow, version, outcome, result",
+        statsStatements: ["count(*) as calls by flow, version, outcome, result"],
         sort: "flow asc",
       }),
       logGroups,
