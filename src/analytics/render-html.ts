@@ -4,8 +4,8 @@
  * as bars, and the tables of the terminal report.
  */
 
-import { duration, percent } from "./render-table.js";
-import type { FlowReport, Report, StateStats } from "./report.js";
+import { duration, percent, stateRows } from "./render-table.js";
+import type { FlowReport, Report } from "./report.js";
 
 const COLORS = { completed: "#2e7d32", transferred: "#1565c0", abandoned: "#c62828", failed: "#6a1b9a" } as const;
 
@@ -111,33 +111,11 @@ ${bars.join("\n")}
 }
 
 function stateTable(f: FlowReport): string {
-  const head = [
-    "state",
-    "kind",
-    "entered",
-    "abandoned",
-    "drop",
-    "noInput",
-    "noMatch",
-    "invalid",
-    "exhausted",
-    "left by",
-  ];
-  const rows = Object.entries(f.states).map(([id, s]) => {
-    const cells = [
-      esc(id),
-      esc(s.kind ?? "?"),
-      s.entered,
-      s.abandoned,
-      percent(s.entered === 0 ? null : s.abandoned / s.entered),
-      s.noInput,
-      s.noMatch,
-      s.invalid,
-      s.exhausted,
-    ].map((c, i) => (i < 2 ? `<td class="text">${c}</td>` : `<td>${c}</td>`));
-    return `<tr>${cells.join("")}<td class="text">${esc(leftBy(s))}</td></tr>`;
-  });
-  return `<table><thead><tr>${head.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
+  const { header, rows } = stateRows(f);
+  const cell = (c: string, i: number) =>
+    i < 2 || i === header.length - 1 ? `<td class="text">${esc(c)}</td>` : `<td>${esc(c)}</td>`;
+  const body = rows.map((r) => `<tr>${r.map(cell).join("")}</tr>`).join("");
+  return `<table><thead><tr>${header.map((h) => `<th>${h}</th>`).join("")}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function fetchTable(f: FlowReport): string {
@@ -150,12 +128,6 @@ function fetchTable(f: FlowReport): string {
   });
   if (rows.length === 0) return "";
   return `<h3>Fetch states</h3><table><thead><tr><th>state</th><th>requests</th><th>errors</th><th>error rate</th><th>p50</th><th>p95</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
-}
-
-function leftBy(s: StateStats): string {
-  return Object.entries(s.left)
-    .map(([on, n]) => `${on}: ${n}`)
-    .join(", ");
 }
 
 function truncate(s: string, n: number): string {

@@ -19,6 +19,31 @@ function flowLines(f: FlowReport): string[] {
       (Object.keys(f.results).length > 0 ? `  results ${pairs(f.results)}` : ""),
     "",
   ];
+  const { header, rows } = stateRows(f);
+  lines.push(...table(header, rows, [false, false, true, true, true, true, true, true, true, false]));
+  const fetches = Object.entries(f.states).filter(([, s]) => s.fetch);
+  if (fetches.length > 0) {
+    lines.push("");
+    const fetchRows = fetches.map(([id, s]) => {
+      const x = s.fetch as NonNullable<StateStats["fetch"]>;
+      return [id, String(x.requests), String(x.errors), percent(x.errorRate), ms(x.latencyMs.p50), ms(x.latencyMs.p95)];
+    });
+    lines.push(
+      ...table(["fetch state", "requests", "errors", "error rate", "p50", "p95"], fetchRows, [
+        false,
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]),
+    );
+  }
+  return lines;
+}
+
+/** The funnel as rows of text cells, one per state (the terminal table and the HTML page share it). */
+export function stateRows(f: FlowReport): { header: string[]; rows: string[][] } {
   const header = [
     "state",
     "kind",
@@ -43,26 +68,7 @@ function flowLines(f: FlowReport): string[] {
     dash(s.exhausted),
     leftBy(s),
   ]);
-  lines.push(...table(header, rows, [false, false, true, true, true, true, true, true, true, false]));
-  const fetches = Object.entries(f.states).filter(([, s]) => s.fetch);
-  if (fetches.length > 0) {
-    lines.push("");
-    const fetchRows = fetches.map(([id, s]) => {
-      const x = s.fetch as NonNullable<StateStats["fetch"]>;
-      return [id, String(x.requests), String(x.errors), percent(x.errorRate), ms(x.latencyMs.p50), ms(x.latencyMs.p95)];
-    });
-    lines.push(
-      ...table(["fetch state", "requests", "errors", "error rate", "p50", "p95"], fetchRows, [
-        false,
-        true,
-        true,
-        true,
-        true,
-        true,
-      ]),
-    );
-  }
-  return lines;
+  return { header, rows };
 }
 
 function table(header: string[], rows: string[][], right: boolean[]): string[] {
