@@ -9,20 +9,30 @@
  * - `fallbackActions(machine, session, now)` renders the flow's `onError` state (or a built-in apology and a
  *   hangup) for when anything fails during a live call. It never throws.
  *
+ * - A walk that reaches a `fetch` returns a step with `effect` set: the request to make (the engine does no I/O).
+ *   `resume(machine, step, outcome, now)` continues the same answer with the response (or the failure), and may
+ *   return another effect; a step without `effect` is finished. A fetch with a hold message (`say`) instead ends
+ *   the answer with it, the session waiting in the fetch; the next event (whatever digits it carries) returns the
+ *   effect.
+ *
  * `clientActionId` is `<state>:<turn>` (e.g. `main:3`): the state the answer leaves the call in, and the number of
  * answers so far.
  */
 import type { CallflowAction } from "./callflow.js";
 import { interpretInput } from "./capture.js";
 import { EngineError } from "./errors.js";
-import type { AskState, CompiledMachine, MenuState } from "./machine.js";
-import { messageActions, messageForAttempt } from "./render.js";
-import type { EngineEvent, Session, StepResult } from "./session.js";
+import { builtInApology } from "./fallback.js";
+import { extractInto, FETCH_STATUS, routeOutcome, statusText } from "./fetch.js";
+import type { AskState, CompiledMachine, FetchState, MenuState } from "./machine.js";
+import { holdActions, messageActions, messageForAttempt } from "./render.js";
+import type { Continuation, EngineEvent, FetchOutcome, Session, StepResult } from "./session.js";
 import { appendTransitions, MAX_PATH } from "./transitions.js";
 import { type Draft, draftOf, end, reprompt, stateOf, walkFrom } from "./walk.js";
 
 export { EngineError } from "./errors.js";
 export { APOLOGY_TEXT, APOLOGY_VOICE, fallbackActions, fallbackStep } from "./fallback.js";
+export { FETCH_STATUS, templateText } from "./fetch.js";
+export { HOLD_CAPTURE } from "./render.js";
 export { MAX_SPEECH_CHARS } from "./templates.js";
 export { MAX_MENU_HISTORY, MAX_STEPS_PER_ANSWER } from "./walk.js";
 
@@ -41,6 +51,8 @@ export interface SessionInit {
 export function newSession(machine: CompiledMachine, init: SessionInit, now: Date): Session {
   const vars: Record<string, string> = { caller: init.caller, called: init.called, sessionId: init.sessionId };
   if (init.callId !== undefined) vars.callId = init.callId;
+  // Built-in and always assigned: "" until a fetch sets it.
+  vars[FETCH_STATUS] = "";
   return {
     sessionId: init.sessionId,
     ...(init.callId !== undefined && { callId: init.callId }),
@@ -76,11 +88,76 @@ export function transition(machine: CompiledMachine, session: Session, event: En
   if (event.type === "start") {
     if (session.turn === 0) walkFrom(machine, draft, machine.start);
     // A second start (a duplicated CALL_RECEIVED): say the current prompt again rather than restart the call.
-    else reprompt(draft, session.state, waitingState(machine, session));
+    else repeatWaiting(machine, session, draft);
   } else {
-    answerInput(machine, session, draft, event.digits);
+    const held = heldFetch(machine, session);
+    // The hold message has been heard (any digits pressed meanwhile are ignored): now the request is made.
+    if (held) walkFrom(machine, draft, session.state, true);
+    else answerInput(machine, session, draft, event.digits);
   }
-  return finish(session, draft);
+  return settle(session, draft);
+}
+
+/**
+ * Continues an answer that stopped at a fetch, with what the request produced. Pure, like `transition`; `step` is
+ * not mutated. The fetch's route: an `on` code or class, `next` for any other 2xx, else `onError` (the fetch's,
+ * else the flow's, else the built-in apology and a hangup).
+ */
+export function resume(machine: CompiledMachine, step: StepResult, outcome: FetchOutcome, now: Date): StepResult {
+  if (!step.effect) throw new EngineError("resume: the step has no fetch to resume");
+  const continuation = step.effect.continuation;
+  const { session } = continuation;
+  if (session.flow !== machine.flow || session.version !== machine.version) {
+    throw new EngineError(
+      `continuation is on ${session.flow}@${session.version}, machine is ${machine.flow}@${machine.version}`,
+    );
+  }
+  const draft = draftFromContinuation(continuation, now);
+  const from = continuation.state;
+  const state = stateOf(machine, from);
+  if (state.kind !== "fetch") throw new EngineError(`resume: state "${from}" is not a fetch`);
+  draft.vars[FETCH_STATUS] = statusText(outcome);
+  const route = routeOutcome(state, outcome);
+  if ("to" in route) {
+    if (!("error" in outcome)) Object.assign(draft.vars, extractInto(state, outcome.body));
+    draft.edges.push({ from, to: route.to, on: route.on });
+    walkFrom(machine, draft, route.to);
+  } else {
+    takeOnError(machine, draft, from, state);
+  }
+  return settle(session, draft);
+}
+
+/** `onError` out of a fetch: its own target, else the flow's, else the built-in apology (no state to render). */
+function takeOnError(machine: CompiledMachine, draft: Draft, from: string, state: FetchState): void {
+  const target = state.onError ?? machine.onError;
+  draft.edges.push({ from, to: target ?? IMPLICIT_HANGUP, on: "onError" });
+  if (target !== null) {
+    walkFrom(machine, draft, target);
+    return;
+  }
+  draft.actions.push(...builtInApology());
+  end(draft, from);
+}
+
+/** The fetch the session waits in after its hold message, if it does. */
+function heldFetch(machine: CompiledMachine, session: Session): FetchState | undefined {
+  if (session.turn === 0) return undefined;
+  const state = stateOf(machine, session.state);
+  return state.kind === "fetch" ? state : undefined;
+}
+
+/** What the caller heard last, again: the prompt of the menu/ask, or the hold message of the fetch. */
+function repeatWaiting(machine: CompiledMachine, session: Session, draft: Draft): void {
+  const held = heldFetch(machine, session);
+  if (!held) {
+    reprompt(draft, session.state, waitingState(machine, session));
+    return;
+  }
+  draft.state = session.state;
+  draft.visited.push(session.state);
+  draft.path.push(session.state);
+  draft.actions.push(...holdActions(held, draft.vars));
 }
 
 function answerInput(machine: CompiledMachine, session: Session, draft: Draft, digits: string | null): void {
@@ -137,6 +214,42 @@ function waitingState(machine: CompiledMachine, session: Session): MenuState | A
     throw new EngineError(`session ${session.sessionId} is not waiting for input (state "${session.state}")`);
   }
   return state;
+}
+
+/** A finished step, or, when the walk stopped at a fetch, the effect with everything needed to resume. */
+function settle(session: Session, draft: Draft): StepResult {
+  const result = finish(session, draft);
+  const request = draft.request;
+  if (!request) return result;
+  const continuation: Continuation = {
+    session,
+    state: draft.state,
+    status: draft.status,
+    failures: draft.failures,
+    vars: draft.vars,
+    path: draft.path,
+    menus: draft.menus,
+    actions: draft.actions,
+    visited: draft.visited,
+    edges: draft.edges,
+    steps: draft.steps,
+  };
+  return { ...result, effect: { kind: "fetch", request, continuation } };
+}
+
+function draftFromContinuation(c: Continuation, now: Date): Draft {
+  const draft = draftOf(c.session, c.state, now);
+  draft.state = c.state;
+  draft.status = c.status;
+  draft.failures = c.failures;
+  draft.vars = { ...c.vars };
+  draft.path = [...c.path];
+  draft.menus = [...c.menus];
+  draft.actions = [...c.actions];
+  draft.visited = [...c.visited];
+  draft.edges = [...c.edges];
+  draft.steps = c.steps;
+  return draft;
 }
 
 function finish(session: Session, draft: Draft): StepResult {

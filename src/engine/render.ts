@@ -1,6 +1,6 @@
 import type { CallflowAction, MakeCallAction, SayAndCaptureAction } from "./callflow.js";
 import { EngineError } from "./errors.js";
-import type { AskState, MenuState, Message, TransferState } from "./machine.js";
+import type { AskState, FetchState, MenuState, Message, TransferState } from "./machine.js";
 import type { Session } from "./session.js";
 import { fitSpeech, renderTemplate } from "./templates.js";
 
@@ -72,4 +72,36 @@ export function makeCallAction(
   // `callRecording` is only documented in the VCA guide; send it only when asked for.
   if (state.record) params.callRecording = true;
   return { action: "makeCall", params };
+}
+
+/**
+ * The capture that ends a hold message. 8x8 reports the completion of a `sayAndCapture` (never of a plain `say`),
+ * so the hold text is spoken as one with the smallest capture: one key, no `#`, and the shortest timeouts, so
+ * the ACTION_COMPLETED (dtmf null, or a key pressed meanwhile, which is ignored) follows the text at once.
+ * Assumption (8x8 documents no minimum): the timeouts run once the prompt has been spoken, as "time allowed for
+ * the user to complete entering all digits" implies.
+ */
+export const HOLD_CAPTURE = {
+  minDigits: 1,
+  maxDigits: 1,
+  completeOnHash: false,
+  digitTimeout: 500,
+  overallTimeout: 1000,
+  noOfTries: 1,
+} as const;
+
+/**
+ * A fetch's hold message (`say`) as actions: every message, the last spoken text as a minimal `sayAndCapture`.
+ * None when no text renders non-empty (then the request is made without a hold).
+ */
+export function holdActions(state: FetchState, vars: Vars): CallflowAction[] {
+  const texts = state.hold.map((m) => ("say" in m ? fitSpeech(renderTemplate(m.say, vars)) : ""));
+  const last = texts.findLastIndex((text) => text.trim() !== "");
+  if (last === -1) return [];
+  const actions = messageActions(state.hold.slice(0, last), state.voiceProfile, vars);
+  actions.push({
+    action: "sayAndCapture",
+    params: { promptMessage: texts[last] as string, voiceProfile: state.voiceProfile, ...HOLD_CAPTURE },
+  });
+  return actions;
 }

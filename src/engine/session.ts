@@ -60,4 +60,78 @@ export interface StepResult {
    * digits | "next" | "then" | "else" | "case:N" | "noInput" | "noMatch" | "invalid" | "exhausted" | "key:X", and for
    * a fetch "next" | "on:<route>" | "onError", with `ms` = how long its request took */
   edges: { from: string; to: string; on: string; ms?: number }[];
+  /**
+   * Present when the walk stopped at a `fetch`: the answer is not finished. The caller performs `effect.request`
+   * and hands the outcome to `resume(machine, step, outcome, now)`, which continues the same answer (and may
+   * stop at another fetch). `actions`, `visited` and `edges` hold what was rendered so far; `session` is not
+   * meant to be stored until the step is finished.
+   */
+  effect?: FetchEffect;
+}
+
+/** A request the engine wants made. It describes; src/webhooks performs it through src/integration. */
+export interface FetchEffect {
+  kind: "fetch";
+  request: FetchRequest;
+  /** where the walk stopped, as plain JSON (it may be stored with an in-flight claim and resumed elsewhere) */
+  continuation: Continuation;
+}
+
+export interface FetchRequest {
+  /** the fetch state */
+  state: string;
+  /** a key of CompiledMachine.services */
+  service: string;
+  method: import("./machine.js").HttpMethod;
+  /** the rendered path, each variable's value percent-encoded; appended to the service's base URL */
+  path: string;
+  /** the path as written ("/cards/{{card}}/verify"): what logs and observers may show */
+  pathTemplate: string;
+  /** query parameters, rendered but not yet encoded, in declaration order */
+  query: [string, string][];
+  /** the rendered JSON body (absent: none) */
+  body?: Record<string, unknown>;
+  timeoutMs: number;
+  /** the turn of the answer this request belongs to (the same on every redelivery of the event) */
+  turn: number;
+  /** `<sessionId>:<turn>:<state>` */
+  idempotencyKey: string;
+  /** false when the state has no `into`: the body need not be read */
+  wantsBody: boolean;
+}
+
+/** Why a request produced no usable response. */
+export type FetchErrorKind =
+  /** the deadline passed */
+  | "timeout"
+  /** refused connection, DNS failure, reset, TLS failure */
+  | "network"
+  /** the body was larger than the limit */
+  | "too-large"
+  /** the service, its URL or a header could not be resolved (unknown service, bad override, missing secret) */
+  | "config"
+  /** a claimed request whose outcome never got recorded (the process sending it died): never re-sent */
+  | "unknown";
+
+export type FetchOutcome =
+  /** `body`: the parsed JSON, or undefined when it was not JSON (or not read) */
+  | { status: number; body?: unknown }
+  /** `status` when one was received before the failure (e.g. a body over the limit) */
+  | { error: FetchErrorKind; status?: number };
+
+/** The engine's state at a fetch, as JSON. Opaque to callers: only `resume` reads it. */
+export interface Continuation {
+  /** the session as it was before this event */
+  session: Session;
+  state: string;
+  status: Session["status"];
+  failures: number;
+  vars: Record<string, string>;
+  path: string[];
+  menus: string[];
+  actions: import("./callflow.js").CallflowAction[];
+  visited: string[];
+  edges: StepResult["edges"];
+  /** states walked so far in this answer (the loop guard spans every resume) */
+  steps: number;
 }

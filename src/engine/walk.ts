@@ -1,11 +1,12 @@
 import type { CallflowAction } from "./callflow.js";
 import { conditionHolds } from "./conditions.js";
 import { EngineError } from "./errors.js";
+import { renderRequest } from "./fetch.js";
 import { isOpen } from "./hours.js";
 import type { AskState, CompiledMachine, CompiledState, MenuState } from "./machine.js";
 import { cachedPattern } from "./patterns.js";
-import { captureAction, makeCallAction, messageActions } from "./render.js";
-import type { Session, StepResult } from "./session.js";
+import { captureAction, holdActions, makeCallAction, messageActions } from "./render.js";
+import type { FetchRequest, Session, StepResult } from "./session.js";
 import { renderTemplate } from "./templates.js";
 
 /**
@@ -33,6 +34,13 @@ export interface Draft {
   numbers: CallNumbers | undefined;
   /** the only clock the engine reads */
   now: Date;
+  /** states walked in this answer, across every resume (the loop guard) */
+  steps: number;
+  /** for the Idempotency-Key: the session, and the turn of the answer being built */
+  sessionId: string;
+  turn: number;
+  /** set when the walk stopped at a fetch to perform */
+  request?: FetchRequest;
 }
 
 export function draftOf(session: Session | undefined, start: string, now: Date): Draft {
@@ -48,6 +56,9 @@ export function draftOf(session: Session | undefined, start: string, now: Date):
     edges: [],
     numbers: session && { direction: session.direction, caller: session.caller, called: session.called },
     now,
+    steps: 0,
+    sessionId: session?.sessionId ?? "",
+    turn: (session?.turn ?? 0) + 1,
   };
 }
 
@@ -58,16 +69,26 @@ export function stateOf(machine: CompiledMachine, id: string): CompiledState {
 }
 
 /**
- * Renders one answer from state `id`: non-blocking states in order, up to and including the first blocking
- * (menu/ask) or ending (transfer/hangup) state.
+ * How a walk stopped: waiting for the caller (a menu, an ask, or a fetch's hold message), the call ended, or at a
+ * fetch whose request must be performed before the walk can go on (`draft.request`).
  */
-export function walkFrom(machine: CompiledMachine, draft: Draft, id: string): "waiting" | "ended" {
+export type WalkEnd = "waiting" | "ended" | "fetch";
+
+/**
+ * Renders one answer from state `id`: non-blocking states in order, up to and including the first blocking
+ * (menu/ask) or ending (transfer/hangup) state, or up to a fetch. `held`: `id` is a fetch whose hold message the
+ * caller has heard (the session waited in it): its request is made now, without entering it again.
+ */
+export function walkFrom(machine: CompiledMachine, draft: Draft, id: string, held = false): WalkEnd {
   let current = id;
+  let entering = !held;
   // Walking from a state means leaving the blocking state we were in: its failed attempts no longer count.
   draft.failures = 0;
-  for (let steps = 0; steps < MAX_STEPS_PER_ANSWER; steps++) {
+  while (draft.steps++ < MAX_STEPS_PER_ANSWER) {
     const state = stateOf(machine, current);
-    enter(draft, current);
+    const heard = !entering;
+    if (entering) enter(draft, current);
+    entering = true;
     const vars = draft.vars;
     switch (state.kind) {
       case "say":
@@ -116,9 +137,18 @@ export function walkFrom(machine: CompiledMachine, draft: Draft, id: string): "w
         draft.actions.push({ action: "hangup" });
         end(draft, current);
         return "ended";
-      case "fetch":
-        // The fetch effect (request out, resume with the response) is not wired into the engine yet.
-        throw new EngineError(`flow ${machine.flow}: state "${current}" is a fetch, which this engine cannot run yet`);
+      case "fetch": {
+        draft.state = current;
+        // A hold message is heard BEFORE the wait: this answer ends with it, and the request is made on the event
+        // 8x8 sends once it has been played.
+        const hold = heard ? [] : holdActions(state, vars);
+        if (hold.length > 0) {
+          draft.actions.push(...hold);
+          return "waiting";
+        }
+        draft.request = renderRequest(current, state, vars, draft);
+        return "fetch";
+      }
     }
   }
   throw new EngineError(`flow ${machine.flow}: more than ${MAX_STEPS_PER_ANSWER} states without input from "${id}"`);

@@ -43,7 +43,7 @@ describe("newSession", () => {
       turn: 0,
       status: "active",
       failures: 0,
-      vars: { caller: CALLER, called: OUR_NUMBER, sessionId: "s-9", callId: "c-9" },
+      vars: { caller: CALLER, called: OUR_NUMBER, sessionId: "s-9", callId: "c-9", fetchStatus: "" },
       path: [],
       transitions: [],
       menus: [],
