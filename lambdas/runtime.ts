@@ -5,6 +5,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import flowsJson from "../generated/flows.json" with { type: "json" };
 import type { CompiledMachine } from "../src/engine/machine.js";
+import { createFetchPerformer } from "../src/integration/performer.js";
+import { envSecrets, firstOf, powertoolsSecretReader, secretsManagerSecrets } from "../src/integration/secrets.js";
 import { createLogger } from "../src/observability/logger.js";
 import { createMetrics } from "../src/observability/metrics.js";
 import { createDocumentClient } from "../src/store/dynamodb-client.js";
@@ -20,12 +22,20 @@ function positiveInt(value: string | undefined): number | undefined {
 
 /** Read the secret only when a request needs it (lazily), so a cold start does not wait on Secrets Manager. */
 async function fetchSecretString(arn: string): Promise<string> {
-  secretsClient ??= new SecretsManagerClient({});
-  const result = await secretsClient.send(new GetSecretValueCommand({ SecretId: arn }));
+  const result = await secretsClient().send(new GetSecretValueCommand({ SecretId: arn }));
   if (typeof result.SecretString !== "string") throw new Error("the webhook secret has no SecretString");
   return result.SecretString;
 }
-let secretsClient: SecretsManagerClient | undefined;
+
+/** One Secrets Manager client per container, created on first use, failing fast: a call is waiting. */
+function secretsClient(): SecretsManagerClient {
+  client ??= new SecretsManagerClient({
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 1000, throwOnRequestTimeout: true, connectionTimeout: 500 },
+  });
+  return client;
+}
+let client: SecretsManagerClient | undefined;
 
 export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env): WebhookDeps {
   const logger = createLogger();
@@ -41,6 +51,19 @@ export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env): WebhookD
     metrics,
     now: () => new Date(),
     auth: authenticatorFromEnv(env, logger, fetchSecretString),
+    // Flows' services: base URLs from CALLFLOW_SERVICE_URL_<service> (the stack's serviceUrls context) or the
+    // flow; secrets from CALLFLOW_SECRET_<name>, else the Secrets Manager secret the stack made for the name.
+    fetcher: createFetchPerformer({
+      env,
+      logger,
+      metrics,
+      secrets: firstOf(
+        envSecrets(env),
+        secretsManagerSecrets(env, powertoolsSecretReader(secretsClient), (name) =>
+          logger.error("Could not read a flow secret from Secrets Manager", { secret: name }),
+        ),
+      ),
+    }),
     ...(ttl !== undefined && { sessionTtlSeconds: ttl }),
     ...(summaryTtl !== undefined && { summaryTtlSeconds: summaryTtl }),
   };

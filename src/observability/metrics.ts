@@ -34,6 +34,14 @@ export const MetricName = {
   CallsFailed: "CallsFailed",
   /** outbound calls that never connected (busy, no answer, ...) */
   CallsUnreached: "CallsUnreached",
+  /** a request to a business service (a `fetch`) was made, or failed before it could be sent */
+  FetchRequests: "FetchRequests",
+  /** a fetch got no response (timeout, network, body too large, misconfigured) or a 5xx */
+  FetchErrors: "FetchErrors",
+  /** a fetch ran out of its timeout */
+  FetchTimeouts: "FetchTimeouts",
+  /** how long a fetch took, in milliseconds */
+  FetchLatency: "FetchLatency",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -68,4 +76,12 @@ export function countMetric(metrics: Metrics, name: MetricName, flow: string | u
 /** Publish whatever this invocation stored (quietly when there is nothing). */
 export function flushMetrics(metrics: Metrics): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+}
+
+/** Record a duration for a flow (same one-set-per-value rule as countMetric). */
+export function recordMilliseconds(metrics: Metrics, name: MetricName, flow: string | undefined, ms: number): void {
+  if (disabled.has(metrics)) return;
+  const single = metrics.singleMetric();
+  single.addDimension("flow", flow ?? NO_FLOW);
+  single.addMetric(name, MetricUnit.Milliseconds, ms);
 }

@@ -5,7 +5,7 @@
 import type { CallOutcome } from "../analytics/outcome.js";
 import type { VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
-import type { Session, Transition } from "../engine/session.js";
+import type { FetchEffect, Session, Transition } from "../engine/session.js";
 
 /** One stored session item. */
 export interface SessionRecord {
@@ -22,6 +22,8 @@ export interface SessionRecord {
   endedAt?: string;
   /** set when the caller was answered with the fallback (PLAN contract 4): the truth for the `failed` outcome */
   fallback?: FallbackMarker;
+  /** an event is performing a request with side effects (see FetchClaim); absent otherwise */
+  claim?: FetchClaim;
 }
 
 /** When the fallback answer was sent: at (ISO), the session turn it answered, the onError state it rendered (null:
@@ -30,6 +32,23 @@ export interface FallbackMarker {
   at: string;
   turn: number;
   state: string | null;
+}
+
+/**
+ * "At most once per event": before a request other than GET is sent, the event claims the session with a
+ * conditional write (rev + 1 and this marker). Other deliveries that find it wait for the claimant's answer; a claim
+ * whose deadline passed without one means the outcome is unknown: the fetch's error route is taken from `effect`,
+ * and the request is never sent again.
+ */
+export interface FetchClaim {
+  /** unique per claim: the claimant recognises its own claim after an unrelated write (e.g. the VSS) */
+  id: string;
+  /** the event being answered */
+  eventId: string;
+  /** epoch milliseconds after which the claimant is presumed gone */
+  deadline: number;
+  /** the request in flight and where the walk stopped (to take the error route from) */
+  effect: FetchEffect;
 }
 
 export type WriteOutcome = { ok: true; record: SessionRecord } | { ok: false; current: SessionRecord | undefined };

@@ -14,6 +14,7 @@ export function sessionItem(record: SessionRecord): Record<string, unknown> {
     ...(record.lastAnswer !== undefined ? { lastAnswer: record.lastAnswer } : {}),
     ...(record.endedAt !== undefined ? { endedAt: record.endedAt } : {}),
     ...(record.fallback !== undefined ? { fallback: record.fallback } : {}),
+    ...(record.claim !== undefined ? { claim: record.claim } : {}),
   };
 }
 
@@ -33,5 +34,6 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
   if (item.lastAnswer !== undefined) record.lastAnswer = item.lastAnswer as SessionRecord["lastAnswer"];
   if (item.endedAt !== undefined) record.endedAt = item.endedAt as string;
   if (item.fallback !== undefined) record.fallback = item.fallback as SessionRecord["fallback"];
+  if (item.claim !== undefined) record.claim = item.claim as SessionRecord["claim"];
   return record;
 }

@@ -7,10 +7,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { EventPublisher } from "../analytics/publisher.js";
 import type { VcaAnswer } from "../engine/callflow.js";
 import { fallbackActions } from "../engine/engine.js";
+import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
 import { countMetric, flushMetrics, MetricName, type Metrics } from "../observability/metrics.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
+import type { FetchObserver } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
 import { toVcaEvent } from "./vca-event.js";
@@ -35,6 +37,9 @@ export interface WebhookDeps {
   onFallback?: FallbackObserver;
   /** see VssDeps.events: where `Call Completed` events go when the summary is stored (local stack, tests) */
   events?: EventPublisher;
+  /** see VcaDeps.fetcher and VcaDeps.onFetch */
+  fetcher?: FetchPerformer;
+  onFetch?: FetchObserver;
   /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
 }

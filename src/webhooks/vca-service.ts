@@ -8,15 +8,27 @@
  * - Writes are conditional on the session's revision; a lost race is retried once from the winner's record.
  * - Anything that goes wrong inside (store, missing flow version, engine fault) still answers 200 with the flow's
  *   onError callflow: a 5xx would make 8x8 end the call with an error, which is worse than an apology.
+ * - A step that stops at a `fetch` is completed through src/integration (./fetch-effects.ts); a request other than
+ *   GET is sent at most once per event: the event claims the session first, and other deliveries wait for its
+ *   answer (a claim whose sender vanished takes the fetch's error route, without sending again).
  */
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import { fallbackStep, newSession, transition } from "../engine/engine.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { Session, StepResult } from "../engine/session.js";
+import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
-import type { SessionRecord, SessionStore } from "../store/ports.js";
+import type { FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
+import {
+  CLAIM_POLL_MS,
+  type Completed,
+  completeStep,
+  type FetchObserver,
+  sleep,
+  unknownOutcome,
+} from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VcaEvent } from "./vca-event.js";
 
@@ -38,7 +50,14 @@ export interface VcaDeps {
   onStep?: StepObserver;
   /** told of the flow states a fallback answer rendered (its `onError` chain): coverage again */
   onFallback?: FallbackObserver;
+  /** performs `fetch` requests (src/integration); absent: every fetch takes its error route */
+  fetcher?: FetchPerformer;
+  /** told once per request performed: service, path template, status, route, duration (local stack, studio) */
+  onFetch?: FetchObserver;
 }
+
+/** The longest a delivery waits for another delivery's claimed answer (past the claim's own deadline). */
+export const MAX_CLAIM_WAIT_MS = 9000;
 
 export type StepObserver = (step: StepResult) => void;
 export type FallbackObserver = (flow: string, visited: string[]) => void;
@@ -193,16 +212,20 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
     now,
   );
   context.session = session;
-  const step = transition(machine, session, { type: "start" }, now);
+  const expiry = expiresAt(deps, now);
+  const first = transition(machine, session, { type: "start" }, now);
+  const done = await completeStep(deps, machine, first, { eventId: event.eventId, base: undefined, expiresAt: expiry });
+  if (!done.ok) return lostStart(deps, event, done.current, now, context);
+  const step = done.step;
   const answer = answerOf(step);
   const record: SessionRecord = {
-    session: step.session,
-    rev: 1,
+    session: withoutSecretsOnceEnded(machine, step.session),
+    rev: (done.base?.rev ?? 0) + 1,
     lastEventId: event.eventId,
     lastAnswer: answer,
-    expiresAt: expiresAt(deps, now),
+    expiresAt: expiry,
   };
-  const outcome = await deps.sessions.create(record, now);
+  const outcome = done.base ? await writeOver(deps, done, record) : await deps.sessions.create(record, now);
   if (outcome.ok) {
     countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
     recordVisits(deps, step);
@@ -214,13 +237,27 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
     });
     return { answer, outcome: "started" };
   }
-  // The session exists already: a redelivered CALL_RECEIVED (ours, or one that won a concurrent race), or a
-  // CALL_RECEIVED for a session prepared by `ivr dial`. Either way: answer with what the caller should hear now.
-  const current = outcome.current;
-  if (!current?.lastAnswer) throw new VcaFault("create conflicted but no current session answer was returned");
+  return lostStart(deps, event, outcome.current, now, context);
+}
+
+/**
+ * The session exists already: a redelivered CALL_RECEIVED (ours, or one that won a concurrent race), or a
+ * CALL_RECEIVED for a session prepared by `ivr dial`. Either way: answer with what the caller should hear now
+ * (once a delivery holding a claim on it has answered).
+ */
+async function lostStart(
+  deps: VcaDeps,
+  event: VcaEvent,
+  current: SessionRecord | undefined,
+  now: Date,
+  context: FaultContext,
+): Promise<VcaResult> {
+  if (!current) throw new VcaFault("create conflicted but no current session was returned");
   context.session = current.session;
   context.stored = current;
-  if (current.lastEventId === event.eventId) return duplicate(deps, current);
+  if (current.lastEventId === event.eventId && current.lastAnswer) return duplicate(deps, current);
+  if (current.claim) return lostStart(deps, event, await settleClaim(deps, current, now, context), now, context);
+  if (!current.lastAnswer) throw new VcaFault("create conflicted but no current session answer was returned");
   return stale(deps, event, current, "CALL_RECEIVED for an existing session");
 }
 
@@ -282,6 +319,8 @@ async function advance(
   if (session.status === "ended" || record.endedAt !== undefined) {
     return { answer: { clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, outcome: "ended" };
   }
+  // Another delivery is making a request for this session: judge this event once it has answered.
+  if (record.claim) return advance(deps, event, await settleClaim(deps, record, now, context), now, context, mayRetry);
   if (!answersCurrentPrompt(event, record)) return stale(deps, event, record, "clientActionId does not match");
 
   // The call finishes on the version it started on, even if a newer one was deployed since.
@@ -289,18 +328,23 @@ async function advance(
   if (!machine) throw new VcaFault(`flow ${session.flow} version ${session.version} is not available`);
   context.machine = machine;
 
-  const step = transition(machine, session, { type: "input", digits: event.digits }, now);
+  const first = transition(machine, session, { type: "input", digits: event.digits }, now);
+  const expiry = expiresAt(deps, now);
+  const done = await completeStep(deps, machine, first, { eventId: event.eventId, base: record, expiresAt: expiry });
+  if (!done.ok) return lostRace(deps, event, done.current, now, context, mayRetry);
+  const step = done.step;
+  const base = done.base ?? record;
   const answer = answerOf(step);
   const next: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, step.session),
-    rev: record.rev + 1,
+    rev: base.rev + 1,
     lastEventId: event.eventId,
     lastAnswer: answer,
-    expiresAt: expiresAt(deps, now),
-    ...(record.endedAt !== undefined && { endedAt: record.endedAt }),
-    ...(record.fallback !== undefined && { fallback: record.fallback }),
+    expiresAt: expiry,
+    ...(base.endedAt !== undefined && { endedAt: base.endedAt }),
+    ...(base.fallback !== undefined && { fallback: base.fallback }),
   };
-  const outcome = await deps.sessions.replace(record, next);
+  const outcome = await writeOver(deps, done, next);
   if (outcome.ok) {
     recordVisits(deps, step);
     deps.logger.info("Call advanced", {
@@ -312,14 +356,126 @@ async function advance(
     });
     return { answer, outcome: "advanced" };
   }
+  return lostRace(deps, event, outcome.current, now, context, mayRetry);
+}
 
-  const current = outcome.current;
+async function lostRace(
+  deps: VcaDeps,
+  event: VcaEvent,
+  current: SessionRecord | undefined,
+  now: Date,
+  context: FaultContext,
+  mayRetry: boolean,
+): Promise<VcaResult> {
   if (!current) throw new VcaFault("session disappeared while being updated");
   // Lost the race to a concurrent delivery of this very event: its answer is the answer.
   if (current.lastEventId === event.eventId && current.lastAnswer) return duplicate(deps, current);
+  // It holds a claim (its request is in flight): its answer will be the answer.
+  if (current.claim?.eventId === event.eventId) return advance(deps, event, current, now, context, mayRetry);
   if (!mayRetry) throw new VcaFault("session changed concurrently twice; giving up");
   // Another event got in first: judge this one again against the session as it now is (usually: stale).
   return advance(deps, event, current, now, context, false);
+}
+
+/**
+ * The answer's conditional write over the record it was computed from (or claimed). Should an unrelated write land
+ * while our request was out (the VSS marking the session ended, a fallback marker), the claim is still ours: write
+ * over that once, keeping what it recorded.
+ */
+async function writeOver(
+  deps: VcaDeps,
+  done: Extract<Completed, { ok: true }>,
+  next: SessionRecord,
+): Promise<WriteOutcome> {
+  const base = done.base as SessionRecord;
+  const outcome = await deps.sessions.replace(base, next);
+  const current = outcome.ok ? undefined : outcome.current;
+  if (!current || done.claimId === undefined || current.claim?.id !== done.claimId) return outcome;
+  return deps.sessions.replace(current, {
+    ...next,
+    rev: current.rev + 1,
+    ...(current.endedAt !== undefined && { endedAt: current.endedAt }),
+    ...(current.fallback !== undefined && { fallback: current.fallback }),
+  });
+}
+
+/**
+ * Waits until no delivery holds a claim on the session, reading it again every CLAIM_POLL_MS. A claim past its
+ * deadline is settled here: its request's outcome is unknown, so the fetch's error route is taken and stored as
+ * the claimed event's answer; the request is never sent again.
+ */
+async function settleClaim(
+  deps: VcaDeps,
+  record: SessionRecord,
+  now: Date,
+  context: FaultContext,
+): Promise<SessionRecord> {
+  let current = record;
+  const giveUpAt = Date.now() + MAX_CLAIM_WAIT_MS;
+  while (current.claim) {
+    const claim = current.claim;
+    const left = claim.deadline - Date.now();
+    if (left <= 0) {
+      current = await takeOver(deps, current, claim, now, context);
+      continue;
+    }
+    if (Date.now() >= giveUpAt) throw new VcaFault("another delivery has held the session for too long");
+    await sleep(Math.min(CLAIM_POLL_MS, left));
+    const read = await deps.sessions.get(current.session.sessionId, now);
+    if (!read) throw new VcaFault("session disappeared while another delivery held it");
+    current = read;
+  }
+  return current;
+}
+
+async function takeOver(
+  deps: VcaDeps,
+  record: SessionRecord,
+  claim: FetchClaim,
+  now: Date,
+  context: FaultContext,
+): Promise<SessionRecord> {
+  const { session } = claim.effect.continuation;
+  const { request } = claim.effect;
+  const machine = await deps.flows.get(session.flow, session.version);
+  if (!machine) throw new VcaFault(`flow ${session.flow} version ${session.version} is not available`);
+  context.machine = machine;
+  deps.logger.warn("A claimed request never got its answer stored: taking its error route, not sending it again", {
+    flow: session.flow,
+    state: request.state,
+    service: request.service,
+    method: request.method,
+    path: request.pathTemplate,
+  });
+  const first = unknownOutcome(machine, claim, now);
+  const expiry = expiresAt(deps, now);
+  const done = await completeStep(deps, machine, first, {
+    eventId: claim.eventId,
+    base: record,
+    claimId: claim.id,
+    expiresAt: expiry,
+  });
+  if (!done.ok) {
+    if (!done.current) throw new VcaFault("session disappeared while being updated");
+    return done.current;
+  }
+  const base = done.base as SessionRecord;
+  const next: SessionRecord = {
+    session: withoutSecretsOnceEnded(machine, done.step.session),
+    rev: base.rev + 1,
+    lastEventId: claim.eventId,
+    lastAnswer: answerOf(done.step),
+    expiresAt: expiry,
+    ...(base.endedAt !== undefined && { endedAt: base.endedAt }),
+    ...(base.fallback !== undefined && { fallback: base.fallback }),
+  };
+  const outcome = await writeOver(deps, done, next);
+  if (outcome.ok) {
+    recordVisits(deps, done.step);
+    return next;
+  }
+  if (!outcome.current) throw new VcaFault("session disappeared while being updated");
+  return outcome.current;
 }
 
 /**
@@ -409,7 +565,16 @@ export function renderOutboundStart(
     { sessionId: input.sessionId ?? "", caller: input.caller, called: input.called, direction: "OUTBOUND" },
     input.now,
   );
-  return { machine, step: transition(machine, session, { type: "start" }, input.now) };
+  const step = transition(machine, session, { type: "start" }, input.now);
+  if (step.effect) {
+    // The first answer of an outbound call travels in the Send Callflow request, before 8x8 has given the call a
+    // sessionId: there is no session yet to make a request for, or to claim it with.
+    throw new Error(
+      `flow ${machine.flow} reaches fetch "${step.effect.request.state}" before its first prompt, which an ` +
+        "outbound call cannot do: put the fetch after the first menu or ask",
+    );
+  }
+  return { machine, step };
 }
 
 /**
