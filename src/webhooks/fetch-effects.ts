@@ -15,10 +15,21 @@ import type { FetchPerformer, PerformedFetch } from "../integration/performer.js
 import type { Logger } from "../observability/logger.js";
 import type { FetchClaim, SessionRecord, SessionStore } from "../store/ports.js";
 
-/** Beyond the request's own timeout: resuming, the session write (with its retries), a slow secret read. */
-export const CLAIM_MARGIN_MS = 2500;
-/** How often a delivery waiting on another's claim reads the session again. */
-export const CLAIM_POLL_MS = 100;
+/**
+ * Beyond the request's own timeout: resuming, the session write (with its retries), a slow secret read. A live
+ * claimant should always finish inside it; past it, the claimant is presumed gone.
+ */
+export const CLAIM_MARGIN_MS = 3000;
+/** A delivery waiting on another's claim reads the session again after this, doubling up to CLAIM_POLL_MAX_MS. */
+export const CLAIM_POLL_MS = 50;
+export const CLAIM_POLL_MAX_MS = 400;
+
+/** The wait before the n-th read (0-based) of a claimed session: doubling, capped, with jitter so the readers of
+ * many concurrent deliveries do not arrive together. */
+export function pollDelay(attempt: number): number {
+  const base = Math.min(CLAIM_POLL_MAX_MS, CLAIM_POLL_MS * 2 ** attempt);
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
 
 /** What the local stack and the studio are told of each request performed (never bodies, headers, values). */
 export interface FetchEvent {

@@ -21,14 +21,7 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
-import {
-  CLAIM_POLL_MS,
-  type Completed,
-  completeStep,
-  type FetchObserver,
-  sleep,
-  unknownOutcome,
-} from "./fetch-effects.js";
+import { type Completed, completeStep, type FetchObserver, pollDelay, sleep, unknownOutcome } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VcaEvent } from "./vca-event.js";
 
@@ -400,7 +393,7 @@ async function writeOver(
 }
 
 /**
- * Waits until no delivery holds a claim on the session, reading it again every CLAIM_POLL_MS. A claim past its
+ * Waits until no delivery holds a claim on the session, reading it again now and then (pollDelay). A claim past its
  * deadline is settled here: its request's outcome is unknown, so the fetch's error route is taken and stored as
  * the claimed event's answer; the request is never sent again.
  */
@@ -412,7 +405,7 @@ async function settleClaim(
 ): Promise<SessionRecord> {
   let current = record;
   const giveUpAt = Date.now() + MAX_CLAIM_WAIT_MS;
-  while (current.claim) {
+  for (let attempt = 0; current.claim; attempt++) {
     const claim = current.claim;
     const left = claim.deadline - Date.now();
     if (left <= 0) {
@@ -420,7 +413,7 @@ async function settleClaim(
       continue;
     }
     if (Date.now() >= giveUpAt) throw new VcaFault("another delivery has held the session for too long");
-    await sleep(Math.min(CLAIM_POLL_MS, left));
+    await sleep(Math.min(pollDelay(attempt), left));
     const read = await deps.sessions.get(current.session.sessionId, now);
     if (!read) throw new VcaFault("session disappeared while another delivery held it");
     current = read;

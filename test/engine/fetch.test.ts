@@ -4,6 +4,7 @@ import type { CompiledMachine, FetchState } from "../../src/engine/machine.js";
 import type { FetchOutcome, Session, StepResult } from "../../src/engine/session.js";
 import {
   assertAnswerShape,
+  fetchState,
   hangupState,
   machineOf,
   menuState,
@@ -13,25 +14,6 @@ import {
   script,
   sessionFor,
 } from "./fixtures.js";
-
-function fetchState(extra: Partial<FetchState> = {}): FetchState {
-  return {
-    kind: "fetch",
-    voiceProfile: "en-GB-Emma",
-    service: "bank",
-    method: "GET",
-    path: ["/balance"],
-    query: {},
-    timeoutMs: 2000,
-    hold: [],
-    into: {},
-    sensitive: [],
-    on: {},
-    next: "done",
-    onError: "down",
-    ...extra,
-  };
-}
 
 const SERVICES = { bank: { url: "https://bank.example.com/v1", headers: {}, timeoutMs: 2000 } };
 

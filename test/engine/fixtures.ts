@@ -13,6 +13,7 @@ import type {
   CompiledMachine,
   CompiledState,
   Condition,
+  FetchState,
   HangupState,
   HoursState,
   MenuState,
@@ -202,5 +203,25 @@ export function branchState(cases: [Condition, string][], otherwise: string): Br
     // biome-ignore lint/suspicious/noThenProperty: the compiled machine's field name (src/engine/machine.ts)
     cases: cases.map(([condition, target]) => ({ if: condition, then: target })),
     else: otherwise,
+  };
+}
+
+/** A GET to service `bank` at /balance: next `done`, onError `down`, no hold, no routes. */
+export function fetchState(extra: Partial<FetchState> = {}): FetchState {
+  return {
+    kind: "fetch",
+    voiceProfile: VOICE,
+    service: "bank",
+    method: "GET",
+    path: ["/balance"],
+    query: {},
+    timeoutMs: 2000,
+    hold: [],
+    into: {},
+    sensitive: [],
+    on: {},
+    next: "done",
+    onError: "down",
+    ...extra,
   };
 }

@@ -89,6 +89,8 @@ export function harness(options: {
   flows: FlowRegistry;
   sessionTtlSeconds?: number;
   auth?: WebhookDeps["auth"];
+  fetcher?: WebhookDeps["fetcher"];
+  onFetch?: WebhookDeps["onFetch"];
 }): Harness {
   const { metrics, counts } = recordingMetrics();
   const steps: StepResult[] = [];
@@ -103,6 +105,8 @@ export function harness(options: {
     onStep: (step) => steps.push(step),
     ...(options.sessionTtlSeconds !== undefined && { sessionTtlSeconds: options.sessionTtlSeconds }),
     ...(options.auth && { auth: options.auth }),
+    ...(options.fetcher && { fetcher: options.fetcher }),
+    ...(options.onFetch && { onFetch: options.onFetch }),
   };
   return { deps, counts, steps, clock: time, vca: createVcaHandler(deps), vss: createVssHandler(deps) };
 }
