@@ -20,8 +20,8 @@ export function stubBaseUrl(service: string): string {
 export interface ServiceStub {
   service: string;
   method?: string;
-  /** the path as the flow renders it (percent-encoded) or decoded; or a regular expression */
-  path?: string | RegExp;
+  /** the path as the flow renders it (percent-encoded) or decoded */
+  path?: string;
   /** these query parameters must be present with these values */
   query?: Record<string, string>;
   /** default 200 */
@@ -92,11 +92,10 @@ export class StubServices {
   };
 }
 
-/** How a stub is described in messages: `bank POST /cards/...` */
-export function describeStub(stub: ServiceStub): string {
-  return [stub.service, stub.method ?? "any method", stub.path === undefined ? "any path" : String(stub.path)].join(
-    " ",
-  );
+/** `bank POST /cards/4111/verify?lang=en`: how a request is named in messages. */
+export function describeRequest(r: Pick<StubbedRequest, "service" | "method" | "path" | "query">): string {
+  const query = new URLSearchParams(r.query).toString();
+  return `${r.service} ${r.method} ${r.path}${query ? `?${query}` : ""}`;
 }
 
 function matches(stub: ServiceStub, request: StubbedRequest): boolean {
@@ -107,10 +106,9 @@ function matches(stub: ServiceStub, request: StubbedRequest): boolean {
   return true;
 }
 
-export function pathMatches(want: string | RegExp, path: string): boolean {
-  const decoded = safeDecode(path);
-  if (typeof want !== "string") return want.test(path) || want.test(decoded);
-  return want === path || want === decoded;
+/** A path as written in a scenario matches the path sent, percent-encoded or decoded. */
+export function pathMatches(want: string, path: string): boolean {
+  return want === path || want === safeDecode(path);
 }
 
 function safeDecode(path: string): string {

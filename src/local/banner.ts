@@ -3,7 +3,14 @@ import type { CompiledMachine } from "../engine/machine.js";
 import type { LocalServer } from "./server.js";
 import { callReceivedEvent, DEFAULT_CALLER, newSimulatedCall, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 
-export function banner(server: LocalServer, requestedPort: number): string {
+/** The example back end as the banner shows it: its URL and the overrides pointing the flows' services at it. */
+export interface BannerBackend {
+  url: string;
+  /** CALLFLOW_SERVICE_URL_<service> -> value, as set for the local server */
+  overrides: Record<string, string>;
+}
+
+export function banner(server: LocalServer, requestedPort: number, backend?: BannerBackend): string {
   const lines: string[] = [];
   if (server.port !== requestedPort) lines.push(`port ${requestedPort} is busy: using ${server.port} instead`, "");
   lines.push(
@@ -33,6 +40,14 @@ export function banner(server: LocalServer, requestedPort: number): string {
       "",
       "or post the CALL_RECEIVED event 8x8 would send:",
       `  curl -s ${server.url}/vca -H 'content-type: application/json' -d '${event}'`,
+    );
+  }
+  if (backend) {
+    lines.push(
+      "",
+      `example back end (Acme's bank, CRM and clinic APIs, docs/integration.md): ${backend.url}`,
+      "  the flows' services point at it (copy these to make `ivr replay` reach it too):",
+      ...Object.entries(backend.overrides).map(([name, value]) => `  export ${name}=${value}`),
     );
   }
   lines.push("", "Ctrl-C stops the server and DynamoDB Local.");

@@ -3,7 +3,8 @@
  * handlers on DynamoDB Local, reloads flows/ on save, and prints how to place a test call.
  *
  * Environment: PORT (default 3000; a busy port falls back to a free one), FLOWS_DIR (default flows),
- * DYNAMODB_ENDPOINT (use this DynamoDB instead of starting DynamoDB Local), LOG_LEVEL (handler logs).
+ * DYNAMODB_ENDPOINT (use this DynamoDB instead of starting DynamoDB Local), LOG_LEVEL (handler logs),
+ * ACME_BACKEND_PORT (the example back end, default 4010; a busy port falls back to a free one; "off": not started).
  */
 import { banner } from "./banner.js";
 import { ensureGeneratedValidators } from "./generated-code.js";
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   }
 
   await ensureGeneratedValidators();
+  const backend = await startExampleBackend();
   const { startLocalServer } = await import("./server.js");
   const server = await startLocalServer({
     port: requestedPort,
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
     flowsDir: process.env.FLOWS_DIR ?? "flows",
     print: (text) => out(text.replace(/\n$/, "")),
   });
-  out(banner(server, requestedPort));
+  out(banner(server, requestedPort, backend?.banner));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     out(`\n${signal}: stopping`);
-    server.stop().then(
+    Promise.all([server.stop(), backend?.stop()]).then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`shutdown failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -50,6 +52,34 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/**
+ * Acme's example back end on its own loopback port, and the flows' services pointed at it through
+ * CALLFLOW_SERVICE_URL_<service> (a value the user set already wins). The bank's token is the back end's demo
+ * value unless CALLFLOW_SECRET_bankToken is set.
+ */
+async function startExampleBackend() {
+  const requested = process.env.ACME_BACKEND_PORT ?? "4010";
+  if (requested === "off") return undefined;
+  const port = Number(requested);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`ACME_BACKEND_PORT must be a port number or "off", got '${requested}'`);
+  }
+  const { startAcmeBackend } = await import("./acme-backend/server.js");
+  const { DEMO_BANK_TOKEN } = await import("./acme-backend/data.js");
+  const { serviceUrlEnvVar } = await import("../integration/services.js");
+  const { secretEnvVar } = await import("../integration/secrets.js");
+  const token = process.env[secretEnvVar("bankToken")] ?? process.env.ACME_BANK_TOKEN ?? DEMO_BANK_TOKEN;
+  const backend = await startAcmeBackend({ port, fallbackToFreePort: true, bankToken: token });
+  process.env[secretEnvVar("bankToken")] ??= token;
+  const overrides: Record<string, string> = {};
+  for (const [service, url] of Object.entries(backend.services)) {
+    const name = serviceUrlEnvVar(service);
+    process.env[name] ??= url;
+    overrides[name] = process.env[name] as string;
+  }
+  return { stop: backend.stop, banner: { url: backend.url, overrides } };
 }
 
 main().catch((err: unknown) => {

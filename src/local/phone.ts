@@ -9,6 +9,7 @@ import {
   callReceivedEvent,
   captureOf,
   describeAction,
+  isHoldAnswer,
   lastActionName,
   newSimulatedCall,
   type SimulatedCall,
@@ -21,6 +22,8 @@ export interface ServedFlow {
   version: string;
   numbers: string[];
   description?: string;
+  /** fetch states with a hold message (older servers list none) */
+  holds?: string[];
 }
 
 export interface PhoneOptions {
@@ -72,9 +75,16 @@ export async function placeCall(options: PhoneOptions): Promise<PhoneResult> {
   const startedAt = new Date();
   let turns = 1;
   let endedBy: PhoneResult["endedBy"] = "flow";
+  const holds = target.holds ?? [];
   for (;;) {
     speak(options, answer.callflow);
     if (callflowEndsCall(answer.callflow)) break;
+    if (isHoldAnswer(answer, holds)) {
+      // A hold message: the caller just listens, and 8x8 reports it played; the flow's request runs then.
+      answer = await postVca(options, actionCompletedEvent(call, new Date(), answer.clientActionId, null));
+      turns++;
+      continue;
+    }
     const capture = captureOf(answer.callflow);
     if (!capture) {
       // Only a blocking state ends an answer without hanging up; anything else is a server bug worth showing.

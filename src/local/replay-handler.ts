@@ -3,6 +3,8 @@
  * the (possibly frozen) clock.
  */
 import type { CompiledMachine } from "../engine/machine.js";
+import { createFetchPerformer } from "../integration/performer.js";
+import { envSecrets } from "../integration/secrets.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
 import type { LocalDynamo } from "./local-dynamo.js";
@@ -29,6 +31,8 @@ export async function createReplayHandler(options: {
     logger,
     metrics,
     now,
+    // Real requests: the flow's URLs, or CALLFLOW_SERVICE_URL_<service>; secrets from CALLFLOW_SECRET_<name>.
+    fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
   };
   return { vca: createVcaHandler(deps), vss: createVssHandler(deps) };
 }

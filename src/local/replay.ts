@@ -10,6 +10,7 @@ import {
   actionCompletedEvent,
   callflowEndsCall,
   callReceivedEvent,
+  isHoldAnswer,
   lastActionName,
   newSimulatedCall,
   type SimulatedCall,
@@ -45,6 +46,9 @@ export interface ReplayInput {
   called: string;
   /** the clock for event timestamps (the handler's own clock is set by the caller) */
   now: () => Date;
+  /** fetch states with a hold message: an answer waiting in one is reported as heard at once (dtmf null), without
+   * using a --dtmf entry, as 8x8 does once the message has played */
+  holds?: readonly string[];
 }
 
 export class ReplayError extends Error {
@@ -53,19 +57,31 @@ export class ReplayError extends Error {
 
 export type VcaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
+/** Bounds the holds a replay follows on its own (a flow cannot reasonably hold more often). */
+const MAX_TURNS = 500;
+
 export async function replayCall(handler: VcaHandler, input: ReplayInput): Promise<ReplayResult> {
   const call = newSimulatedCall({ caller: input.caller, called: input.called });
   const startedAt = input.now();
   const turns: ReplayTurn[] = [];
 
-  let answer = await post(handler, callReceivedEvent(call, input.now()), 0);
-  turns.push({ dtmf: null, clientActionId: answer.clientActionId, callflow: answer.callflow });
+  const holds = input.holds ?? [];
+  const send = async (event: Record<string, unknown>, dtmf: string | null) => {
+    let answer = await post(handler, event, turns.length);
+    turns.push({ dtmf, clientActionId: answer.clientActionId, callflow: answer.callflow });
+    while (isHoldAnswer(answer, holds) && turns.length < MAX_TURNS) {
+      const heard = actionCompletedEvent(call, input.now(), answer.clientActionId, null);
+      answer = await post(handler, heard, turns.length);
+      turns.push({ dtmf: null, clientActionId: answer.clientActionId, callflow: answer.callflow });
+    }
+    return answer;
+  };
 
+  let answer = await send(callReceivedEvent(call, input.now()), null);
   let next = 0;
   while (next < input.dtmf.length && !callflowEndsCall(answer.callflow)) {
     const dtmf = input.dtmf[next++] ?? null;
-    answer = await post(handler, actionCompletedEvent(call, input.now(), answer.clientActionId, dtmf), turns.length);
-    turns.push({ dtmf, clientActionId: answer.clientActionId, callflow: answer.callflow });
+    answer = await send(actionCompletedEvent(call, input.now(), answer.clientActionId, dtmf), dtmf);
   }
   return {
     flow: input.flow,

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CompiledMachine } from "../engine/machine.js";
 
+import { createFetchPerformer } from "../integration/performer.js";
+import { envSecrets } from "../integration/secrets.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
+import { describeFetch, type FetchObserver } from "../webhooks/fetch-effects.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
 import { prepareOutboundSession } from "../webhooks/vca-service.js";
@@ -23,9 +25,10 @@ import {
   writeApiGatewayResult,
 } from "./apigw-adapter.js";
 import { type CompiledFlows, compileFlowsDir, watchFlowsDir } from "./flow-source.js";
+import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
-import { PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
+import { holdStatesOf, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 
 export interface LocalServerOptions {
   /** 0 = any free port */
@@ -46,6 +49,8 @@ export interface LocalServerOptions {
   now?: () => Date;
   /** human-readable progress lines: reloads, checker errors (default: stderr) */
   print?: (text: string) => void;
+  /** told of every request a flow makes (default: a line through `print`) */
+  onFetch?: FetchObserver;
 }
 
 export interface LocalServer {
@@ -102,6 +107,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       metrics,
       now: options.now ?? (() => new Date()),
       maxBodyBytes,
+      // Flows' services for real: CALLFLOW_SERVICE_URL_<service> (npm start points them at the example back
+      // end) or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
+      fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
+      onFetch: options.onFetch ?? ((event) => print(describeFetch(event))),
     };
     const routes: Record<string, Handler> = {
       "POST /vca": createVcaHandler(deps),
@@ -268,6 +277,8 @@ function flowInfo(m: CompiledMachine) {
     start: m.start,
     states: Object.keys(m.states).length,
     source: m.source,
+    // fetch states with a hold message: `ivr call` reports them heard at once, as 8x8 does once they played
+    holds: holdStatesOf(m),
   };
 }
 
@@ -293,32 +304,4 @@ function describe(machines: readonly CompiledMachine[]): string {
 
 function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body, null, 2) };
-}
-
-function listen(server: Server, port: number, host: string, fallback = false): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      if (err.code === "EADDRINUSE" && fallback && port !== 0) {
-        server.listen(0, host);
-        return;
-      }
-      server.off("listening", onListening);
-      reject(err);
-    };
-    const onListening = () => {
-      server.off("error", onError);
-      resolvePort((server.address() as AddressInfo).port);
-    };
-    server.on("error", onError);
-    server.once("listening", onListening);
-    server.listen(port, host);
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolveClose) => {
-    server.close(() => resolveClose());
-    // keep-alive connections (curl, fetch) would hold close() open for seconds
-    server.closeAllConnections();
-  });
 }

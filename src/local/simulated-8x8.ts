@@ -175,3 +175,32 @@ export function simulateCapture(
   if (digits.length < (params.minDigits ?? 1)) return null;
   return terminated ? `${digits}#` : digits;
 }
+
+/** The state a clientActionId names: ours are `<state>:<turn>`. */
+export function stateOfClientActionId(clientActionId: string): string {
+  const colon = clientActionId.lastIndexOf(":");
+  return colon === -1 ? clientActionId : clientActionId.slice(0, colon);
+}
+
+/**
+ * Does this answer carry a fetch's hold message? It then ends with a capture that only tells us when the message
+ * has been heard: 8x8 reports it (dtmf null, or a key pressed meanwhile), and the request runs on that event.
+ * The tools that play 8x8's part send that report at once, without asking the caller for keys.
+ */
+export function isHoldAnswer(
+  answer: { clientActionId: string; callflow: readonly CallflowAction[] },
+  holdStates: ReadonlySet<string> | readonly string[],
+): boolean {
+  if (answer.callflow.at(-1)?.action !== "sayAndCapture") return false;
+  const state = stateOfClientActionId(answer.clientActionId);
+  return Array.isArray(holdStates) ? holdStates.includes(state) : (holdStates as ReadonlySet<string>).has(state);
+}
+
+/** The fetch states of a flow that have a hold message (an answer can leave the call waiting in them). */
+export function holdStatesOf(machine: {
+  states: Record<string, { kind: string; hold?: readonly unknown[] }>;
+}): string[] {
+  return Object.entries(machine.states)
+    .filter(([, state]) => state.kind === "fetch" && (state.hold?.length ?? 0) > 0)
+    .map(([id]) => id);
+}

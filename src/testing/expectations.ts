@@ -3,12 +3,16 @@
  * (the latest answer, the stored session) and this module says what differs, as expected/actual pairs that the
  * report prints as a diff.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { CallflowAction } from "../engine/callflow.js";
-import type { Expectation, TextMatcher } from "./scenario.js";
+import { describeRequest, pathMatches, type StubbedRequest } from "../integration/stubs.js";
+import type { Expectation, RequestExpectation, TextMatcher } from "./scenario.js";
 
 export interface Observation {
-  /** the latest answer's callflow */
+  /** what the latest input was answered with (a hold message, then the answer after it) */
   callflow: CallflowAction[];
+  /** the requests made while answering the latest input */
+  requests?: readonly StubbedRequest[];
   state: string | undefined;
   vars: Record<string, string>;
   ended: boolean;
@@ -96,7 +100,39 @@ export function checkExpectation(expect: Expectation, seen: Observation): Mismat
   if (expect.ended !== undefined && seen.ended !== expect.ended) {
     out.push({ what: "ended", expected: String(expect.ended), actual: String(seen.ended) });
   }
+  if (expect.requests !== undefined) out.push(...checkRequests(expect.requests, seen.requests ?? []));
   return out;
+}
+
+/** The requests made, in order, against the ones expected (only the keys given are compared). */
+export function checkRequests(expected: readonly RequestExpectation[], made: readonly StubbedRequest[]): Mismatch[] {
+  const out: Mismatch[] = [];
+  const shown = made.map(showRequest).join("\n") || "(no request)";
+  if (expected.length !== made.length) {
+    out.push({ what: "requests", expected: `${expected.length} request(s)`, actual: shown });
+    return out;
+  }
+  expected.forEach((want, i) => {
+    const got = made[i] as StubbedRequest;
+    const differs: string[] = [];
+    if (want.service !== undefined && want.service !== got.service) differs.push("service");
+    if (want.method !== undefined && want.method !== got.method) differs.push("method");
+    if (want.path !== undefined && !pathMatches(want.path, got.path)) differs.push("path");
+    if (want.query !== undefined && !isDeepStrictEqual(want.query, got.query)) differs.push("query");
+    if (want.body !== undefined && !isDeepStrictEqual(want.body, got.body)) differs.push("body");
+    if (differs.length > 0) {
+      out.push({
+        what: `requests[${i}].${differs.join(",")}`,
+        expected: JSON.stringify(want),
+        actual: showRequest(got),
+      });
+    }
+  });
+  return out;
+}
+
+function showRequest(r: StubbedRequest): string {
+  return `${describeRequest(r)}${r.body === undefined ? "" : ` ${JSON.stringify(r.body)}`}`;
 }
 
 export function checkVars(

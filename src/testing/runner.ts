@@ -48,6 +48,7 @@ export async function runScenario(rig: TestRig, scenario: Scenario): Promise<Sce
       ...(scenario.called !== undefined && { called: scenario.called }),
       ...(scenario.direction !== undefined && { direction: scenario.direction }),
       ...(scenario.at !== undefined && { at: scenario.at }),
+      ...(scenario.services !== undefined && { services: scenario.services }),
     });
   } catch (err) {
     return finish(undefined, { line: scenario.line, step: "dial", mismatches: [], error: messageOf(err) });
@@ -151,10 +152,11 @@ async function playStep(call: TestCall, step: Step, summary: SummaryExpectation 
       const needsSession = expect.state !== undefined || expect.vars !== undefined;
       const record = needsSession ? await call.session() : undefined;
       return checkExpectation(expect, {
-        callflow: call.callflow,
+        callflow: call.answeredWith,
         state: record?.session.state,
         vars: record?.session.vars ?? {},
         ended: call.ended,
+        requests: call.requests,
       });
     }
   }

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import scenarioSchema from "../../schema/scenario.schema.json" with { type: "json" };
 import type { CompiledMachine } from "../engine/machine.js";
+import type { ServiceStub } from "../integration/stubs.js";
 import type { Diagnostic } from "../language/diagnostics.js";
 import { parseFlowYaml } from "../language/parse.js";
 import { pointerToPath } from "../language/schema.js";
@@ -18,7 +19,18 @@ import { didYouMeanHint } from "../language/suggest.js";
 /** Text the caller must (or must not) hear: a substring, or a regular expression written /like this/i. */
 export type TextMatcher = { text: string } | { regex: RegExp };
 
+/** A request the flow must have made while answering the latest input (only the keys given are compared). */
+export interface RequestExpectation {
+  service?: string;
+  method?: string;
+  path?: string;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
 export interface Expectation {
+  /** the requests made while answering the latest input, in order */
+  requests?: RequestExpectation[];
   hears?: TextMatcher[];
   notHears?: TextMatcher[];
   plays?: string;
@@ -58,6 +70,8 @@ export interface Scenario {
   called?: string;
   direction?: "inbound" | "outbound";
   at?: Date;
+  /** stubbed services for this call (the scenario's, then the file's defaults) */
+  services?: ServiceStub[];
   steps: Step[];
   /** send a VSS at the end (also sent by a `hangup` step) and check what was stored */
   summary?: SummaryExpectation;
@@ -72,12 +86,17 @@ export interface ScenarioFile {
   diagnostics: Diagnostic[];
 }
 
+/** `services:` as written: service -> a stub or a list of stubs (delay in seconds). */
+type RawServices = Record<string, RawStub | RawStub[]>;
+type RawStub = Omit<ServiceStub, "service" | "delayMs"> & { delay?: number };
+
 interface RawScenario {
   name: string;
   caller?: string;
   called?: string;
   direction?: "inbound" | "outbound";
   at?: string;
+  services?: RawServices;
   steps: unknown[];
   summary?: boolean | { status?: string; finalState?: string; path?: string[]; vars?: Record<string, string | null> };
   event?: EventExpectation;
@@ -85,7 +104,7 @@ interface RawScenario {
 
 interface RawFile {
   flow: string;
-  defaults?: { caller?: string; called?: string; at?: string };
+  defaults?: { caller?: string; called?: string; at?: string; services?: RawServices };
   scenarios: RawScenario[];
 }
 
@@ -134,6 +153,9 @@ export function parseScenarioFile(text: string, file: string, machines?: readonl
       ...((s.called ?? raw.defaults?.called) !== undefined && { called: s.called ?? raw.defaults?.called }),
       ...(s.direction !== undefined && { direction: s.direction }),
       ...(when !== undefined && { at: when }),
+      ...((s.services ?? raw.defaults?.services) !== undefined && {
+        services: [...toStubs(s.services), ...toStubs(raw.defaults?.services)],
+      }),
       steps,
       ...(s.summary !== undefined && s.summary !== false && { summary: toSummary(s.summary) }),
       ...(s.event !== undefined && { event: s.event }),
@@ -176,10 +198,25 @@ function referenceDiagnostics(
   const checkState = (path: (string | number)[], name: string) => {
     if (!Object.hasOwn(machine.states, name)) unknown(path, "state", name, states);
   };
+  const services = Object.keys(machine.services ?? {});
+  const checkServices = (path: (string | number)[], stubs: RawServices | undefined) => {
+    for (const name of Object.keys(stubs ?? {})) {
+      if (!services.includes(name)) unknown([...path, name], "service", name, services);
+    }
+  };
+  checkServices(["defaults", "services"], raw.defaults?.services);
   for (const [i, s] of raw.scenarios.entries()) {
+    checkServices(["scenarios", i, "services"], s.services);
     for (const [j, step] of s.steps.entries()) {
       const state = (step as { state?: unknown } | null)?.state;
       if (typeof state === "string") checkState(["scenarios", i, "steps", j, "state"], state);
+      const requests = (step as { requests?: unknown } | null)?.requests;
+      for (const [k, request] of (Array.isArray(requests) ? requests : []).entries()) {
+        const name = (request as { service?: unknown }).service;
+        if (typeof name === "string" && !services.includes(name)) {
+          unknown(["scenarios", i, "steps", j, "requests", k, "service"], "service", name, services);
+        }
+      }
     }
     if (typeof s.event?.outcomeState === "string") {
       checkState(["scenarios", i, "event", "outcomeState"], s.event.outcomeState);
@@ -208,6 +245,17 @@ function toStep(step: unknown, line: number): Step {
 
 function toSummary(summary: true | { status?: string }): SummaryExpectation {
   return summary === true ? { status: "COMPLETED" } : { status: "COMPLETED", ...summary };
+}
+
+/** The stubs of one `services:` block, in order, service by service. */
+function toStubs(services: RawServices | undefined): ServiceStub[] {
+  const stubs: ServiceStub[] = [];
+  for (const [service, value] of Object.entries(services ?? {})) {
+    for (const { delay, ...rest } of Array.isArray(value) ? value : [value]) {
+      stubs.push({ service, ...rest, ...(delay !== undefined && { delayMs: Math.round(delay * 1000) }) });
+    }
+  }
+  return stubs;
 }
 
 const REGEX_LITERAL = /^\/(.+)\/([dgimsuy]*)$/s;
@@ -246,7 +294,7 @@ function schemaDiagnostics(
     const key = where.join("/");
     if (out.has(key) && isStep) continue;
     const message = isStep
-      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, `fault: store|store-write`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended)'
+      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, `fault: store|store-write`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended, requests)'
       : describeError(err);
     out.set(key + (isStep ? "" : `#${out.size}`), {
       file,

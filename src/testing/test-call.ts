@@ -10,6 +10,15 @@
 import type { CallCompletedDetail } from "../analytics/event.js";
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
+import { createFetchPerformer } from "../integration/performer.js";
+import type { SecretSource } from "../integration/secrets.js";
+import {
+  describeRequest,
+  type ServiceStub,
+  type StubbedRequest,
+  StubServices,
+  stubBaseUrl,
+} from "../integration/stubs.js";
 import { syntheticEvent } from "../local/apigw-adapter.js";
 import type { LocalDynamo } from "../local/local-dynamo.js";
 import { createLocalObservability } from "../local/observability.js";
@@ -17,6 +26,8 @@ import {
   actionCompletedEvent,
   callReceivedEvent,
   captureOf,
+  holdStatesOf,
+  isHoldAnswer,
   lastActionName,
   newSimulatedCall,
   PLACEHOLDER_NUMBER,
@@ -25,6 +36,7 @@ import {
   simulateCapture,
 } from "../local/simulated-8x8.js";
 import type { SessionRecord, SessionStore, SummaryRecord } from "../store/ports.js";
+import type { FetchObserver } from "../webhooks/fetch-effects.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
 import {
@@ -47,7 +59,15 @@ export interface DialOptions {
   direction?: "inbound" | "outbound";
   /** freeze the handlers' clock at this instant (for `hours` states) */
   at?: Date;
+  /** stubbed services: every request the flow makes is answered by these (none: any request fails the call) */
+  services?: readonly ServiceStub[];
 }
+
+/** Secrets in tests: a stand-in value per name, so service headers render without real credentials. */
+const TEST_SECRETS: SecretSource = { get: async (name) => `test-secret-${name}` };
+
+/** Holds in a row before a test call gives up (a flow cannot reasonably hold more often than this). */
+const MAX_HOLDS_IN_A_ROW = 20;
 
 /** One answer of ours and the keys that led to it. */
 export interface Turn {
@@ -66,6 +86,7 @@ export interface CallSurroundings {
   machines: readonly CompiledMachine[];
   onStep?: StepObserver;
   onFallback?: FallbackObserver;
+  onFetch?: FetchObserver;
 }
 
 /**
@@ -113,6 +134,10 @@ export class TestCall {
   readonly turns: Turn[] = [];
   private summaryRecord: SummaryRecord | undefined;
   private hungUp = false;
+  /** where the answers to the latest input begin (a hold message and what followed it) */
+  private inputTurn = 0;
+  private inputRequest = 0;
+  private readonly holds: Set<string>;
 
   private constructor(
     readonly flow: CompiledMachine,
@@ -125,7 +150,11 @@ export class TestCall {
     private readonly startedAt: Date,
     /** the `Call Completed` events the summary produced (one, once the call is over) */
     readonly events: readonly CallCompletedDetail[],
-  ) {}
+    /** the stubbed services' requests (the call's own: nothing is shared between calls) */
+    readonly services: StubServices,
+  ) {
+    this.holds = new Set(holdStatesOf(flow));
+  }
 
   static async place(env: CallSurroundings, flowId: string, options: DialOptions = {}): Promise<TestCall> {
     const machine = env.machines.find((m) => m.flow === flowId);
@@ -151,8 +180,18 @@ export class TestCall {
     const { logger, metrics } = createLocalObservability();
     const sessions = new FaultInjectingSessionStore(env.dynamo.sessions);
     const events: CallCompletedDetail[] = [];
+    const services = new StubServices(options.services ?? []);
+    const fetcher = createFetchPerformer({
+      secrets: TEST_SECRETS,
+      logger,
+      metrics,
+      baseUrl: stubBaseUrl,
+      transport: services.transport,
+    });
     const deps = {
       events: { publish: async (published: readonly CallCompletedDetail[]) => void events.push(...published) },
+      fetcher,
+      ...(env.onFetch && { onFetch: env.onFetch }),
       sessions,
       summaries: env.dynamo.summaries,
       flows,
@@ -174,6 +213,7 @@ export class TestCall {
       clock,
       clock(),
       events,
+      services,
     );
     if (outbound) {
       // As `ivr dial` does: the session is stored under 8x8's sessionId before the phone rings, and the first
@@ -205,6 +245,19 @@ export class TestCall {
   /** What the caller heard in the latest answer, one line per prompt or message. */
   heard(): string {
     return spokenLines(this.callflow).join("\n");
+  }
+
+  /**
+   * Everything the latest input was answered with: a fetch's hold message, then the answer that followed it
+   * (the hold's completion is reported by "8x8" at once). Without a hold, the latest answer.
+   */
+  get answeredWith(): CallflowAction[] {
+    return this.turns.slice(this.inputTurn).flatMap((t) => t.answer.callflow);
+  }
+
+  /** The requests the flow made while answering the latest input. */
+  get requests(): StubbedRequest[] {
+    return this.services.since(this.inputRequest);
   }
 
   /** Everything heard since the call started. */
@@ -298,7 +351,29 @@ export class TestCall {
     return this.send(event, dtmf);
   }
 
+  /**
+   * One event to the handler, then, while the answer is a fetch's hold message, its completion (as 8x8 reports
+   * it once the message has played: dtmf null). A request no stub answered fails the call here, by name.
+   */
   private async send(body: unknown, dtmf: string | null | undefined): Promise<VcaAnswer> {
+    this.inputTurn = this.turns.length;
+    this.inputRequest = this.services.requests.length;
+    let answer = await this.post(body, dtmf);
+    for (let holds = 0; isHoldAnswer(answer, this.holds); holds++) {
+      if (holds >= MAX_HOLDS_IN_A_ROW) throw new CallError(`more than ${MAX_HOLDS_IN_A_ROW} hold messages in a row`);
+      answer = await this.post(actionCompletedEvent(this.sim, this.clock(), answer.clientActionId, null), null);
+    }
+    const missed = this.requests.filter((r) => r.unanswered);
+    if (missed.length > 0) {
+      throw new CallError(
+        `no stub answers ${missed.map(describeRequest).join("; ")}: add one under \`services:\` ` +
+          "(the request got a network error)",
+      );
+    }
+    return answer;
+  }
+
+  private async post(body: unknown, dtmf: string | null | undefined): Promise<VcaAnswer> {
     const result = await this.vca(syntheticEvent("POST", "/vca", JSON.stringify(body)));
     if (result.statusCode !== 200)
       throw new CallError(`the VCA handler answered HTTP ${result.statusCode}: ${result.body}`);

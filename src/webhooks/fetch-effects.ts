@@ -54,6 +54,13 @@ export interface FetchEvent {
 
 export type FetchObserver = (event: FetchEvent) => void;
 
+/** One line for a terminal: `fetch bank POST /cards/{{card}}/verify -> 200 (next -> speak) in 35 ms`. */
+export function describeFetch(e: FetchEvent): string {
+  const result = e.status === null ? (e.error ?? "no response") : String(e.status);
+  const failed = e.status === null && e.error ? "" : e.error ? ` ${e.error}` : "";
+  return `fetch ${e.flow}/${e.state}: ${e.service} ${e.method} ${e.pathTemplate} -> ${result}${failed} (${e.route} -> ${e.to}) in ${Math.round(e.durationMs)} ms`;
+}
+
 export interface EffectDeps {
   sessions: SessionStore;
   logger: Logger;

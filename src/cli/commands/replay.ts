@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDtmfList } from "../../local/replay.js";
-import { DEFAULT_CALLER, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
+import { DEFAULT_CALLER, holdStatesOf, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
 
 const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]
 
@@ -23,6 +23,10 @@ its DynamoDB and the summary is posted to its /vss (the server prints the Call C
 DynamoDB Local is started for this call only (needs Java 17+), unless DYNAMODB_ENDPOINT is set. Prints JSON to
 stdout (the call's outcome goes to stderr); exit 0 when the replay ran, 1 on checker errors or a failed
 handler, 2 on bad usage.
+
+Fetch states make real requests: each service at its URL in the flow, or at CALLFLOW_SERVICE_URL_<service>
+(what \`npm start\` prints for the example back end); secrets from CALLFLOW_SECRET_<name>. A hold message is
+reported as heard at once (dtmf null) without using a --dtmf entry.
 `;
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -88,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
       caller,
       called,
       now,
+      holds: holdStatesOf(machine),
     });
     if (result.unused.length > 0) {
       const list = result.unused.map((d) => d ?? "-").join(",");
