@@ -38,6 +38,8 @@ export { MAX_MENU_HISTORY, MAX_STEPS_PER_ANSWER } from "./walk.js";
 
 /** Edge target when attempts run out and the state has no `onExhausted`: the implicit hangup (not a state id). */
 export const IMPLICIT_HANGUP = "#hangup";
+/** Edge target of a failed fetch when neither it nor the flow has an `onError`: the built-in apology (not a state). */
+export const IMPLICIT_APOLOGY = "#apology";
 export { MAX_PATH };
 
 export interface SessionInit {
@@ -131,7 +133,7 @@ export function resume(machine: CompiledMachine, step: StepResult, outcome: Fetc
 /** `onError` out of a fetch: its own target, else the flow's, else the built-in apology (no state to render). */
 function takeOnError(machine: CompiledMachine, draft: Draft, from: string, state: FetchState): void {
   const target = state.onError ?? machine.onError;
-  draft.edges.push({ from, to: target ?? IMPLICIT_HANGUP, on: "onError" });
+  draft.edges.push({ from, to: target ?? IMPLICIT_APOLOGY, on: "onError" });
   if (target !== null) {
     walkFrom(machine, draft, target);
     return;

@@ -7,10 +7,10 @@
  * rather than once per capture state: otherwise 100% coverage would need every key pressed in every menu.
  */
 
-import { IMPLICIT_HANGUP as ENGINE_HANGUP } from "../engine/engine.js";
+import { IMPLICIT_APOLOGY as ENGINE_APOLOGY, IMPLICIT_HANGUP as ENGINE_HANGUP } from "../engine/engine.js";
 import type { CompiledMachine, KeyTarget } from "../engine/machine.js";
 import type { StepResult } from "../engine/session.js";
-import { IMPLICIT_HANGUP as GRAPH_HANGUP, machineEdges } from "../language/graph.js";
+import { IMPLICIT_APOLOGY as GRAPH_APOLOGY, IMPLICIT_HANGUP as GRAPH_HANGUP, machineEdges } from "../language/graph.js";
 
 export type Edge = StepResult["edges"][number];
 
@@ -42,9 +42,10 @@ export function possibleEdges(machine: CompiledMachine): Edge[] {
 }
 
 /** Maps a taken edge onto the identity `possibleEdges` uses (global keys are flow-wide; the engine's implicit
- * hangup is drawn as the graph draws it). */
+ * hangup and apology are drawn as the graph draws them). */
 export function normaliseEdge(machine: CompiledMachine, edge: Edge): Edge {
   if (edge.to === ENGINE_HANGUP) return { ...edge, to: GRAPH_HANGUP };
+  if (edge.to === ENGINE_APOLOGY) return { ...edge, to: GRAPH_APOLOGY };
   if (!edge.on.startsWith("key:")) return edge;
   const target = machine.keys[edge.on.slice(4)];
   if (!target) return edge; // a menu option spelled like a key label cannot happen; keep it visible if it does

@@ -46,7 +46,7 @@ export interface FetchEvent {
   status: number | null;
   /** the edge taken: "next", "on:<route>" or "onError" */
   route: string;
-  /** the state the route leads to ("#hangup": the built-in apology) */
+  /** the state the route leads to ("#apology": the built-in apology, when neither the fetch nor the flow has onError) */
   to: string;
   durationMs: number;
   error?: FetchErrorKind;

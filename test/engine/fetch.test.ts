@@ -232,7 +232,7 @@ describe("fetch: routing the outcome", () => {
 
     const none = bankMachine({ lookup: fetchState({ onError: null }), done: hangupState() });
     const apology = route({ error: "network" }, none);
-    expect(apology.edge).toEqual({ from: "lookup", to: "#hangup", on: "onError" });
+    expect(apology.edge).toEqual({ from: "lookup", to: "#apology", on: "onError" });
     expect(apology.heard).toEqual([
       "say:Sorry, we are having technical difficulties. Please call again later.",
       "hangup",
