@@ -16,6 +16,8 @@ import { exampleFlowRig, exampleMachines } from "../support/rig.js";
 
 const machines = exampleMachines;
 const OPEN = new Date("2026-11-24T10:00:00+08:00"); // a Tuesday morning in Singapore
+/** Acme's CRM does not know the caller (acme-support looks every caller up). */
+const UNKNOWN_CALLER = [{ service: "crm", status: 404 }];
 let rig: TestRig;
 
 beforeAll(async () => {
@@ -39,14 +41,14 @@ describe("a deliberately broken scenario", () => {
     const [broken, fine] = file.scenarios;
     const result = await runScenario(rig, broken!);
     expect(result.passed).toBe(false);
-    expect(result.failure?.line).toBe(10);
+    expect(result.failure?.line).toBe(11);
     expect(result.failure?.mismatches).toEqual([
       { what: "transferTo", expected: "+6560000000", actual: "+6560000006" },
       { what: "recorded", expected: "true", actual: "false" },
     ]);
     const printed = formatResult(result);
     expect(printed).toContain("✗ sales is wrongly expected to be recorded at the operator's number");
-    expect(printed).toContain("at test/fixtures/scenarios/broken.test.yaml:10: expect hears, transferTo, recorded");
+    expect(printed).toContain("at test/fixtures/scenarios/broken.test.yaml:11: expect hears, transferTo, recorded");
     expect(printed).toMatch(/transferTo\n\s+- expected: \+6560000000\n\s+\+ actual: {3}\+6560000006/);
     expect(printed).toContain("> 3");
     expect(printed).toContain("< Connecting you to our sales team.");
@@ -55,6 +57,7 @@ describe("a deliberately broken scenario", () => {
 
   it("names what was heard when the text differs", async () => {
     const [scenario] = scenarios(`flow: acme-support
+defaults: { services: { crm: { status: 404 } } }
 scenarios:
   - name: wrong greeting
     at: "2026-11-24T10:00:00+08:00"
@@ -69,6 +72,7 @@ scenarios:
 
   it("reports a key pressed after the call ended as an error of that step", async () => {
     const [scenario] = scenarios(`flow: acme-support
+defaults: { services: { crm: { status: 404 } } }
 scenarios:
   - name: presses on after the transfer
     at: "2026-11-24T10:00:00+08:00"
@@ -78,7 +82,7 @@ scenarios:
 `);
     const result = await runScenario(rig, scenario!);
     expect(result.failure).toMatchObject({
-      line: 7,
+      line: 8,
       step: 'press "1"',
       error: expect.stringMatching(/call has ended/),
     });
@@ -88,6 +92,7 @@ scenarios:
 describe("scenario features", () => {
   it("a caller hanging up mid-flow sends the session summary, which is checked", async () => {
     const [scenario] = scenarios(`flow: acme-support
+defaults: { services: { crm: { status: 404 } } }
 scenarios:
   - name: hangs up in the billing menu
     at: "2026-11-24T10:00:00+08:00"
@@ -99,7 +104,7 @@ scenarios:
     summary:
       status: COMPLETED
       finalState: billing
-      path: [welcome, office-hours, main, billing]
+      path: [welcome, lookup-caller, office-hours, main, billing]
 `);
     const result = await runScenario(rig, scenario!);
     expect(result.failure).toBeUndefined();
@@ -107,6 +112,7 @@ scenarios:
 
   it("a wrong summary expectation fails with the stored path", async () => {
     const [scenario] = scenarios(`flow: acme-support
+defaults: { services: { crm: { status: 404 } } }
 scenarios:
   - name: expects a path not taken
     at: "2026-11-24T10:00:00+08:00"
@@ -122,6 +128,7 @@ scenarios:
 
   it("the JSON report carries failures with their transcript, and coverage", async () => {
     const [scenario] = scenarios(`flow: acme-support
+defaults: { services: { crm: { status: 404 } } }
 scenarios:
   - name: wrong state
     at: "2026-11-24T10:00:00+08:00"
@@ -141,7 +148,7 @@ scenarios:
 
 describe("dial(): replays written in TypeScript", () => {
   it("places a call, presses keys and reads what the caller heard", async () => {
-    const call = await dial("acme-support", { at: OPEN });
+    const call = await dial("acme-support", { at: OPEN, services: UNKNOWN_CALLER });
     expect(call.heard()).toMatch(/For billing and payments, press 1/);
     expect(call.action).toBe("capture");
     await call.press("1");
@@ -157,7 +164,7 @@ describe("dial(): replays written in TypeScript", () => {
   });
 
   it("applies the prompt's capture settings to the keys pressed, as 8x8 does", async () => {
-    const call = await dial("acme-support", { at: OPEN });
+    const call = await dial("acme-support", { at: OPEN, services: UNKNOWN_CALLER });
     await call.press("1");
     await call.press("1");
     // The account prompt takes 8 digits ended by #: the 9th key is not captured.
