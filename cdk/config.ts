@@ -34,6 +34,10 @@ export interface CallflowConfig {
   apiGatewayCloudWatchRole: boolean;
   /** how long a session lives before DynamoDB TTL may delete it (the runtime default applies when unset) */
   sessionTtlSeconds: number | undefined;
+  /** service -> base URL replacing the one in the flows (e.g. a staging API), docs/integration.md */
+  serviceUrls: Record<string, string>;
+  /** flow secret name -> ARN of an existing Secrets Manager secret to use instead of creating one */
+  secretArns: Record<string, string>;
 }
 
 export const DEFAULT_CONFIG: CallflowConfig = {
@@ -49,6 +53,8 @@ export const DEFAULT_CONFIG: CallflowConfig = {
   tracing: false,
   apiGatewayCloudWatchRole: true,
   sessionTtlSeconds: undefined,
+  serviceUrls: {},
+  secretArns: {},
 };
 
 /** `1.2.3.4` -> `1.2.3.4/32`; CIDRs pass through; anything else is a configuration error. */
@@ -68,6 +74,28 @@ function list(value: unknown): string[] | undefined {
   const text = String(value).trim();
   if (text.startsWith("[")) return (JSON.parse(text) as unknown[]).map(String);
   return text.split(",").filter((s) => s.trim() !== "");
+}
+
+/** `-c serviceUrls='{"bank":"https://..."}'` arrives as a JSON string; cdk.json may hold the object itself. */
+function stringMap(name: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  let parsed: unknown = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`${name}: expected a JSON object like {"bank":"https://..."}`);
+    }
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(`${name}: expected an object of names to strings`);
+  }
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof item !== "string") throw new Error(`${name}.${key}: expected a string`);
+    out[key] = item;
+  }
+  return out;
 }
 
 function positive(name: string, value: unknown, fallback: number): number {
@@ -101,5 +129,7 @@ export function configFromContext(node: Node): CallflowConfig {
     tracing: flag(get("tracing"), DEFAULT_CONFIG.tracing),
     apiGatewayCloudWatchRole: flag(get("apiGatewayCloudWatchRole"), DEFAULT_CONFIG.apiGatewayCloudWatchRole),
     sessionTtlSeconds: ttl === undefined ? undefined : positive("sessionTtlSeconds", ttl, 1),
+    serviceUrls: stringMap("serviceUrls", get("serviceUrls")),
+    secretArns: stringMap("secretArns", get("secretArns")),
   };
 }

@@ -16,6 +16,8 @@ export const OUTPUT = {
   flowIds: "FlowIds",
   /** the EventBridge bus the Call Completed events go to */
   eventBusName: "CallEventBusName",
+  /** JSON: flow secret name -> Secrets Manager ARN */
+  flowSecretArns: "FlowSecretArns",
 } as const;
 
 export type StackOutputs = Partial<Record<(typeof OUTPUT)[keyof typeof OUTPUT], string>>;

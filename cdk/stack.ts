@@ -40,11 +40,12 @@ import { CallAnalytics } from "./analytics.js";
 import { CallflowFunction } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
+import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
 import { OUTPUT } from "./outputs.js";
 
-/** API Gateway's integration timeout for the VCA: the caller hears silence while we think, so fail fast (8x8
- * documents no deadline; their advice is "answer quickly") and let the alarm on p99 tell us long before. */
-export const VCA_INTEGRATION_TIMEOUT = Duration.seconds(3);
+/** The VCA's timeouts leave room for the largest fetch budget plus the store's (cdk/integration.ts); the p99
+ * latency alarm still tells us long before a routine answer gets near them. */
+export { VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
 export const VSS_INTEGRATION_TIMEOUT = Duration.seconds(10);
 /** The stage name in the webhook URLs. */
 export const STAGE_NAME = "live";
@@ -104,7 +105,7 @@ export class CallflowStack extends Stack {
     });
 
     this.vcaFunction = this.webhookFunction("VcaFunction", "lambdas/vca.ts", "8x8 Voice Call Action webhook", {
-      timeout: VCA_INTEGRATION_TIMEOUT,
+      timeout: VCA_FUNCTION_TIMEOUT,
     });
     this.vssFunction = this.webhookFunction("VssFunction", "lambdas/vss.ts", "8x8 Voice Session Summary webhook", {
       timeout: VSS_INTEGRATION_TIMEOUT,
@@ -123,6 +124,13 @@ export class CallflowStack extends Stack {
     this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:UpdateItem"], SESSIONS_TABLE);
     this.vssFunction.bindTable(this.tables.summaries, ["dynamodb:PutItem", "dynamodb:GetItem"], SUMMARIES_TABLE);
     this.vssFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
+
+    new FlowIntegration(this, "FlowIntegration", {
+      machines: this.machines,
+      fn: this.vcaFunction,
+      serviceUrls: config.serviceUrls,
+      secretArns: config.secretArns,
+    });
 
     new FlowVersions(this, "FlowVersions", {
       table: this.tables.flowVersions,
