@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   webhooks: { summary: "register|list|delete|rotate the 8x8 webhooks", load: () => import("./commands/webhooks.js") },
   dial: { summary: "start an outbound IVR call via 8x8", load: () => import("./commands/dial.js") },
   report: { summary: "calls, outcomes and where callers drop, per flow", load: () => import("./commands/report.js") },
+  secrets: { summary: "set|list the deployed values of flow secrets", load: () => import("./commands/secrets.js") },
 };
 
 /**

@@ -49,8 +49,11 @@ export interface VcaDeps {
   onFetch?: FetchObserver;
 }
 
-/** The longest a delivery waits for another delivery's claimed answer (past the claim's own deadline). */
-export const MAX_CLAIM_WAIT_MS = 9000;
+/**
+ * The longest a delivery waits for another delivery's claimed answer: inside the VCA function's 10 s timeout
+ * (cdk/integration.ts), so a delivery that gives up still answers (the fallback) rather than time out.
+ */
+export const MAX_CLAIM_WAIT_MS = 7000;
 
 export type StepObserver = (step: StepResult) => void;
 export type FallbackObserver = (flow: string, visited: string[]) => void;
