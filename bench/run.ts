@@ -28,6 +28,7 @@ const MEASUREMENTS = {
   compile: async (options) => (await import("./compiler-scale.js")).measureCompilerScale(options),
   cold: async (options) => (await import("./cold-start.js")).measureColdStart(options),
   e2e: async (options) => (await import("./end-to-end.js")).measureEndToEnd(options),
+  fetch: async (options) => (await import("./fetch-step.js")).measureFetchStep(options),
 } satisfies Record<string, (options: BenchOptions) => Promise<MeasurementResult>>;
 type MeasurementName = keyof typeof MEASUREMENTS;
 

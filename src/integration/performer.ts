@@ -9,7 +9,7 @@
 import type { CompiledMachine } from "../engine/machine.js";
 import type { FetchOutcome, FetchRequest } from "../engine/session.js";
 import type { Logger } from "../observability/logger.js";
-import { countMetric, MetricName, type Metrics, recordMilliseconds } from "../observability/metrics.js";
+import { MetricName, type Metrics, publishSet } from "../observability/metrics.js";
 import { MAX_RESPONSE_BYTES, sendRequest, type Transport } from "./http.js";
 import { type SecretSource, secretEnvVar } from "./secrets.js";
 import { baseUrlOf, requestUrl, ServiceConfigError } from "./services.js";
@@ -140,8 +140,11 @@ function report(
   const failed = "error" in outcome || (outcome.status !== undefined && outcome.status >= 500);
   if (failed) logger.warn("Fetch failed", fields);
   else logger.info("Fetch", fields);
-  countMetric(metrics, MetricName.FetchRequests, flow);
-  if (failed) countMetric(metrics, MetricName.FetchErrors, flow);
-  if ("error" in outcome && outcome.error === "timeout") countMetric(metrics, MetricName.FetchTimeouts, flow);
-  recordMilliseconds(metrics, MetricName.FetchLatency, flow, durationMs);
+  const timedOut = "error" in outcome && outcome.error === "timeout";
+  publishSet(metrics, flow, [
+    { name: MetricName.FetchRequests, unit: "Count", value: 1 },
+    { name: MetricName.FetchErrors, unit: "Count", value: failed ? 1 : 0 },
+    { name: MetricName.FetchTimeouts, unit: "Count", value: timedOut ? 1 : 0 },
+    { name: MetricName.FetchLatency, unit: "Milliseconds", value: durationMs },
+  ]);
 }

@@ -78,10 +78,32 @@ export function flushMetrics(metrics: Metrics): void {
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
-/** Record a duration for a flow (same one-set-per-value rule as countMetric). */
-export function recordMilliseconds(metrics: Metrics, name: MetricName, flow: string | undefined, ms: number): void {
-  if (disabled.has(metrics)) return;
-  const single = metrics.singleMetric();
-  single.addDimension("flow", flow ?? NO_FLOW);
-  single.addMetric(name, MetricUnit.Milliseconds, ms);
+/** One per main Metrics object: where `publishSet` builds its sets (created once, reused for every set). */
+const sets = new WeakMap<Metrics, Metrics>();
+
+/**
+ * Publish several values for one flow as ONE metric set (one EMF line) at once. Cheaper than a `countMetric` per
+ * value (each builds a single-metric object with its own console, about 0.2 ms): a fetch reports its count, errors,
+ * timeouts and latency on every request. Dimension, values and publishing happen synchronously, so no other
+ * request's dimension can slip in, even in a process serving requests concurrently.
+ */
+export function publishSet(
+  metrics: Metrics,
+  flow: string | undefined,
+  values: { name: MetricName; unit: "Count" | "Milliseconds"; value: number }[],
+): void {
+  if (disabled.has(metrics) || values.length === 0) return;
+  let set = sets.get(metrics);
+  if (!set) {
+    set = new Metrics({
+      namespace: METRICS_NAMESPACE,
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "callflow",
+    });
+    sets.set(metrics, set);
+  }
+  set.addDimension("flow", flow ?? NO_FLOW);
+  for (const { name, unit, value } of values) {
+    set.addMetric(name, unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, value);
+  }
+  set.publishStoredMetrics();
 }
