@@ -3,8 +3,9 @@
  * `Idempotency-Key` and `User-Agent`, sends it with a deadline and a size limit, and reports one log line and the
  * metrics per request. Never throws: every fault is an outcome the flow routes.
  *
- * Logged per request: service, method, the path TEMPLATE, status, duration, and a failure kind. Never the filled-in
- * path, the query, a body or a header (they carry card numbers, PINs, tokens).
+ * Logged per request: the service (as `fetchService`: the logger's own `service` is "callflow"), method, the path
+ * TEMPLATE, status, duration, and a failure kind. Never the filled-in path, the query, a body or a header (they
+ * carry card numbers, PINs, tokens).
  */
 import type { CompiledMachine } from "../engine/machine.js";
 import type { FetchOutcome, FetchRequest } from "../engine/session.js";
@@ -56,7 +57,7 @@ export function createFetchPerformer(options: FetchPerformerOptions): FetchPerfo
         if (typeof headers === "string") {
           logger.error("Fetch not sent: a secret its service needs is not set", {
             flow: machine.flow,
-            service: request.service,
+            fetchService: request.service,
             secret: headers,
             local: secretEnvVar(headers),
           });
@@ -128,7 +129,7 @@ function report(
   const fields = {
     flow,
     state: request.state,
-    service: request.service,
+    fetchService: request.service,
     method: request.method,
     path: request.pathTemplate,
     status: outcome.status ?? null,

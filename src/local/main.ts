@@ -70,15 +70,18 @@ async function startExampleBackend() {
   const { DEMO_BANK_TOKEN } = await import("./acme-backend/data.js");
   const { serviceUrlEnvVar } = await import("../integration/services.js");
   const { secretEnvVar } = await import("../integration/secrets.js");
-  const token = process.env[secretEnvVar("bankToken")] ?? process.env.ACME_BANK_TOKEN ?? DEMO_BANK_TOKEN;
-  const backend = await startAcmeBackend({ port, fallbackToFreePort: true, bankToken: token });
-  process.env[secretEnvVar("bankToken")] ??= token;
+  const tokenVar = secretEnvVar("bankToken");
+  const own = process.env[tokenVar] ?? process.env.ACME_BANK_TOKEN;
+  const backend = await startAcmeBackend({ port, fallbackToFreePort: true, bankToken: own ?? DEMO_BANK_TOKEN });
   const overrides: Record<string, string> = {};
   for (const [service, url] of Object.entries(backend.services)) {
     const name = serviceUrlEnvVar(service);
     process.env[name] ??= url;
     overrides[name] = process.env[name] as string;
   }
+  // The demo token is documented, not a secret, so the banner may show it; a value of yours is never printed.
+  process.env[tokenVar] ??= own ?? DEMO_BANK_TOKEN;
+  if (own === undefined) overrides[tokenVar] = DEMO_BANK_TOKEN;
   return { stop: backend.stop, banner: { url: backend.url, overrides } };
 }
 

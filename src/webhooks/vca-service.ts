@@ -439,7 +439,7 @@ async function takeOver(
   deps.logger.warn("A claimed request never got its answer stored: taking its error route, not sending it again", {
     flow: session.flow,
     state: request.state,
-    service: request.service,
+    fetchService: request.service,
     method: request.method,
     path: request.pathTemplate,
   });

@@ -156,7 +156,7 @@ describe("requests", () => {
     expect(lines[0]).toMatchObject({
       level: "info",
       message: "Fetch",
-      fields: { service: "bank", method: "POST", path: "/template/{{card}}", status: 200 },
+      fields: { fetchService: "bank", method: "POST", path: "/template/{{card}}", status: 200 },
     });
     expect(JSON.stringify(lines)).not.toMatch(new RegExp(`${SECRET}|${CARD}|0042|en sg`));
   });
@@ -196,7 +196,7 @@ describe("faults route within the timeout", () => {
       // within the timeout (plus scheduling slack on a loaded 2-core machine), never stranded
       expect(elapsed).toBeLessThan(800 + 700);
       expect(durationMs).toBeGreaterThan(0);
-      expect(lines.at(-1)?.fields).toMatchObject({ service: "bank", path: "/template/{{card}}" });
+      expect(lines.at(-1)?.fields).toMatchObject({ fetchService: "bank", path: "/template/{{card}}" });
     });
   }
 });
