@@ -103,9 +103,16 @@ export function transition(machine: CompiledMachine, session: Session, event: En
 /**
  * Continues an answer that stopped at a fetch, with what the request produced. Pure, like `transition`; `step` is
  * not mutated. The fetch's route: an `on` code or class, `next` for any other 2xx, else `onError` (the fetch's,
- * else the flow's, else the built-in apology and a hangup).
+ * else the flow's, else the built-in apology and a hangup). `durationMs`, how long the request took, is kept on
+ * the fetch's edge (`ms`) for analytics; absent when no request was made.
  */
-export function resume(machine: CompiledMachine, step: StepResult, outcome: FetchOutcome, now: Date): StepResult {
+export function resume(
+  machine: CompiledMachine,
+  step: StepResult,
+  outcome: FetchOutcome,
+  now: Date,
+  durationMs?: number,
+): StepResult {
   if (!step.effect) throw new EngineError("resume: the step has no fetch to resume");
   const continuation = step.effect.continuation;
   const { session } = continuation;
@@ -120,20 +127,27 @@ export function resume(machine: CompiledMachine, step: StepResult, outcome: Fetc
   if (state.kind !== "fetch") throw new EngineError(`resume: state "${from}" is not a fetch`);
   draft.vars[FETCH_STATUS] = statusText(outcome);
   const route = routeOutcome(state, outcome);
+  const ms = durationMs === undefined ? {} : { ms: Math.round(durationMs) };
   if ("to" in route) {
     if (!("error" in outcome)) Object.assign(draft.vars, extractInto(state, outcome.body));
-    draft.edges.push({ from, to: route.to, on: route.on });
+    draft.edges.push({ from, to: route.to, on: route.on, ...ms });
     walkFrom(machine, draft, route.to);
   } else {
-    takeOnError(machine, draft, from, state);
+    takeOnError(machine, draft, from, state, ms);
   }
   return settle(session, draft);
 }
 
 /** `onError` out of a fetch: its own target, else the flow's, else the built-in apology (no state to render). */
-function takeOnError(machine: CompiledMachine, draft: Draft, from: string, state: FetchState): void {
+function takeOnError(
+  machine: CompiledMachine,
+  draft: Draft,
+  from: string,
+  state: FetchState,
+  ms: { ms?: number },
+): void {
   const target = state.onError ?? machine.onError;
-  draft.edges.push({ from, to: target ?? IMPLICIT_APOLOGY, on: "onError" });
+  draft.edges.push({ from, to: target ?? IMPLICIT_APOLOGY, on: "onError", ...ms });
   if (target !== null) {
     walkFrom(machine, draft, target);
     return;

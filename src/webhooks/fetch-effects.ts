@@ -108,7 +108,7 @@ export async function completeStep(
     }
     const performed = await perform(deps, machine, request);
     const before = step.edges.length;
-    step = resume(machine, step, performed.outcome, deps.now());
+    step = resume(machine, step, performed.outcome, deps.now(), performed.durationMs);
     observe(deps, machine, step, request, performed, before);
   }
   return { ok: true, step, base, ...(claimId !== undefined && { claimId }) };

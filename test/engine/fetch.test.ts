@@ -365,3 +365,17 @@ describe("fetch: resume is strict about what it continues", () => {
     expect(() => resume({ ...machine, version: "other" }, step, ok(), NOW)).toThrow(EngineError);
   });
 });
+
+describe("fetch: analytics", () => {
+  it("the fetch's edge carries how long its request took, and the session keeps it in its transitions", () => {
+    const machine = bankMachine({ lookup: fetchState(), done: hangupState(), down: hangupState() });
+    const step = transition(machine, sessionFor(machine), { type: "start" }, NOW);
+    const done = resume(machine, step, ok(), NOW, 41.6);
+    expect(done.edges).toEqual([{ from: "lookup", to: "done", on: "next", ms: 42 }]);
+    expect(done.session.transitions?.at(-1)).toMatchObject({ from: "lookup", on: "next", ms: 42 });
+    expect(resume(machine, step, { error: "timeout" }, NOW, 2000).edges).toEqual([
+      { from: "lookup", to: "down", on: "onError", ms: 2000 },
+    ]);
+    expect(resume(machine, step, { error: "unknown" }, NOW).edges[0]).not.toHaveProperty("ms");
+  });
+});
