@@ -119,10 +119,8 @@ export type FetchOutcome =
   /** `status` when one was received before the failure (e.g. a body over the limit) */
   | { error: FetchErrorKind; status?: number };
 
-/** The engine's state at a fetch, as JSON. Opaque to callers: only `resume` reads it. */
-export interface Continuation {
-  /** the session as it was before this event */
-  session: Session;
+/** What a walk has rendered and changed so far in one answer: plain JSON (the engine's working copy extends it). */
+export interface WalkState {
   state: string;
   status: Session["status"];
   failures: number;
@@ -134,4 +132,10 @@ export interface Continuation {
   edges: StepResult["edges"];
   /** states walked so far in this answer (the loop guard spans every resume) */
   steps: number;
+}
+
+/** The engine's state at a fetch, as JSON. Opaque to callers: only `resume` reads it. */
+export interface Continuation extends WalkState {
+  /** the session as it was before this event */
+  session: Session;
 }

@@ -1,4 +1,3 @@
-import type { CallflowAction } from "./callflow.js";
 import { conditionHolds } from "./conditions.js";
 import { EngineError } from "./errors.js";
 import { renderRequest } from "./fetch.js";
@@ -6,7 +5,7 @@ import { isOpen } from "./hours.js";
 import type { AskState, CompiledMachine, CompiledState, MenuState } from "./machine.js";
 import { cachedPattern } from "./patterns.js";
 import { captureAction, holdActions, makeCallAction, messageActions } from "./render.js";
-import type { FetchRequest, Session, StepResult } from "./session.js";
+import type { FetchRequest, Session, StepResult, WalkState } from "./session.js";
 import { renderTemplate } from "./templates.js";
 
 /**
@@ -21,21 +20,10 @@ export type Edge = StepResult["edges"][number];
 type CallNumbers = Pick<Session, "direction" | "caller" | "called">;
 
 /** The mutable working copy of one step. `transition` builds it from copies, so its inputs stay untouched. */
-export interface Draft {
-  state: string;
-  status: Session["status"];
-  failures: number;
-  vars: Record<string, string>;
-  path: string[];
-  menus: string[];
-  actions: CallflowAction[];
-  visited: string[];
-  edges: Edge[];
+export interface Draft extends WalkState {
   numbers: CallNumbers | undefined;
   /** the only clock the engine reads */
   now: Date;
-  /** states walked in this answer, across every resume (the loop guard) */
-  steps: number;
   /** for the Idempotency-Key: the session, and the turn of the answer being built */
   sessionId: string;
   turn: number;

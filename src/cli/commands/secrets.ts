@@ -5,13 +5,8 @@
  * from standard input, never from an argument: arguments end up in shell history and process listings.
  */
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_STACK_NAME,
-  describeStackOutputs,
-  OUTPUT,
-  readOutputsFile,
-  type StackOutputs,
-} from "../../../cdk/outputs.js";
+import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../../cdk/outputs.js";
+import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr secrets <set|list> [name] [options]
 
@@ -65,11 +60,9 @@ const defaultDeps = (): SecretsDeps => ({
 });
 
 export async function run(argv: string[], deps: SecretsDeps = defaultDeps()): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    deps.err(`ivr secrets: ${(error as Error).message}\n\n${USAGE}`);
+  const parsed = parse(argv);
+  if ("error" in parsed) {
+    deps.err(`ivr secrets: ${parsed.error}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -101,27 +94,24 @@ export async function run(argv: string[], deps: SecretsDeps = defaultDeps()): Pr
   }
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      stack: { type: "string" },
-      region: { type: "string" },
-      "stack-outputs": { type: "string" },
-      "secret-arn": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+const OPTIONS = {
+  ...STACK_OPTIONS,
+  "secret-arn": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
+
+function parse(argv: string[]): { values: Values; positionals: string[] } | { error: string } {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }
 
-type Values = ReturnType<typeof parse>["values"];
-
 async function secretArns(values: Values, deps: SecretsDeps): Promise<Record<string, string>> {
-  const stack = values.stack ?? DEFAULT_STACK_NAME;
-  const outputs = values["stack-outputs"]
-    ? readOutputsFile(values["stack-outputs"], stack)
-    : await deps.stackOutputs(stack, values.region);
+  const outputs = await stackOutputsOf(values, deps.stackOutputs);
   const json = outputs[OUTPUT.flowSecretArns];
   if (!json)
     throw new Error(`the stack has no ${OUTPUT.flowSecretArns} output: deploy this version, or pass --secret-arn`);
