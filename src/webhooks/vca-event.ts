@@ -24,14 +24,20 @@ export interface VcaEvent {
   subAccountId?: string;
 }
 
-/** The captured digits, wherever this payload version put them. An empty capture counts as no input. */
+/**
+ * The captured digits, wherever this payload version put them: the first placement that holds digits, in the order
+ * eventData (a string), eventData.dtmf, payload.dtmf. An empty or null placement never hides a later one (a payload
+ * with `eventData: ""` or `{ "dtmf": null }` next to `dtmf: "1"` was seen). No digits anywhere is no input.
+ */
 export function extractDigits(payload: VcaRequest["payload"]): string | null {
   const { eventData } = payload;
-  let digits: string | null | undefined;
-  if (typeof eventData === "string") digits = eventData;
-  else if (eventData && typeof eventData === "object" && eventData.dtmf !== undefined) digits = eventData.dtmf;
-  else digits = payload.dtmf;
-  return digits === undefined || digits === null || digits === "" ? null : digits;
+  const placements = [
+    typeof eventData === "string" ? eventData : undefined,
+    eventData !== null && typeof eventData === "object" ? eventData.dtmf : undefined,
+    payload.dtmf,
+  ];
+  for (const digits of placements) if (typeof digits === "string" && digits !== "") return digits;
+  return null;
 }
 
 /** Normalise a validated VCA request. */

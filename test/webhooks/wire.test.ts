@@ -59,6 +59,20 @@ describe("VCA normalisation", () => {
     expect(extractDigits({ ...base, eventData: {}, dtmf: "9" })).toBe("9");
   });
 
+  it("takes the first placement that holds digits: an empty or null one never hides payload.dtmf (#10 defect 9)", () => {
+    const base = fixture("vca-no-input").payload;
+    expect(extractDigits({ ...base, eventData: "", dtmf: "1" })).toBe("1");
+    expect(extractDigits({ ...base, eventData: { dtmf: null }, dtmf: "1" })).toBe("1");
+    expect(extractDigits({ ...base, eventData: { dtmf: "" }, dtmf: "1" })).toBe("1");
+    expect(extractDigits({ ...base, eventData: null, dtmf: "1" })).toBe("1");
+    // and through validation, as 8x8 would send it
+    const body = fixture("vca-no-input");
+    body.payload.eventData = { dtmf: null };
+    body.payload.dtmf = "1";
+    const valid = validateVca(body);
+    expect(valid.ok && toVcaEvent(valid.value).digits).toBe("1");
+  });
+
   it("has no clientActionId on the first event, and ignores an empty or null one", () => {
     const received = validateVca(fixture("vca-call-received"));
     expect(received.ok && "clientActionId" in toVcaEvent(received.value)).toBe(false);
