@@ -484,13 +484,13 @@ function withoutSecretsOnceEnded(machine: CompiledMachine, session: Session): Se
 }
 
 /**
- * Does this event answer the prompt the session waits on? The clientActionId must echo our last answer's, with one
- * exception: an outbound session's first capture was sent with Send Callflow, which has no clientActionId field, so
- * its event may carry none. That is accepted only before any VCA has advanced the session.
+ * Does this event answer the prompt the session waits on? A clientActionId that is present must echo our last
+ * answer's; only a present, different one is stale. A missing one is taken as answering the current prompt: an
+ * outbound session's first capture was sent with Send Callflow (which has no clientActionId field), and an observed
+ * 2025 payload carries none at all. Exactly-once does not rest on it: a redelivery is recognised by its eventId.
  */
 function answersCurrentPrompt(event: VcaEvent, record: SessionRecord): boolean {
-  if (event.clientActionId !== undefined) return event.clientActionId === record.session.clientActionId;
-  return record.session.direction === "OUTBOUND" && record.lastEventId === undefined;
+  return event.clientActionId === undefined || event.clientActionId === record.session.clientActionId;
 }
 
 function duplicate(deps: VcaDeps, record: SessionRecord): VcaResult {

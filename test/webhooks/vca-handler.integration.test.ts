@@ -315,12 +315,10 @@ describe("exactly once", () => {
     // a new event (new eventId) answering the menu we already moved past
     const stale = await post(h, call.completed("2", first.answer.clientActionId));
     expect(stale.text).toBe(ask.text);
-    const missing = await post(h, call.completed("2", undefined));
-    expect(missing.text).toBe(ask.text);
     const stored = await sessions.get(call.sessionId, h.clock.now());
     expect(stored?.rev).toBe(2);
     expect(stored?.session.state).toBe("account");
-    expect(h.counts.StaleEvents).toBe(2);
+    expect(h.counts.StaleEvents).toBe(1);
   });
 
   it("two different events racing: one advances, the other is judged stale", async () => {
@@ -612,7 +610,7 @@ states:
     expect((await sessions.get(call.sessionId, h.clock.now()))?.rev).toBe(2);
   });
 
-  it("accepts a missing clientActionId for the first capture only", async () => {
+  it("takes an event without a clientActionId as answering the current prompt, at every turn (#10 defect 10)", async () => {
     const reminder = compile(
       REMINDER.replace("confirmed: { hangup", "confirmed: { say: Noted., next: confirm }\n  x: { hangup"),
     );
@@ -631,10 +629,26 @@ states:
     );
     const answered = await post(h, call.completed("1", undefined));
     expect(spoken(answered.answer)).toMatch(/^Noted\. \| You have an appointment/);
-    const later = await post(h, call.completed("2", undefined));
-    expect(later.text).toBe(answered.text);
+    // An observed 2025 payload has no clientActionId at all: the second capture answers the prompt just sent.
+    const second = call.completed("2", undefined);
+    const later = await post(h, second);
+    expect(spoken(later.answer)).toBe("Cancelled. Goodbye.");
+    // exactly once is still by eventId: a redelivery is a duplicate, not a third step
+    expect((await post(h, second)).text).toBe(later.text);
+    expect(h.counts.StaleEvents ?? 0).toBe(0);
+    expect((await sessions.get(call.sessionId, h.clock.now()))?.rev).toBe(3);
+  });
+
+  it("takes only a present, different clientActionId as stale (inbound too)", async () => {
+    const h = newHarness();
+    const call = new SimulatedCall(machine.numbers[0] as string);
+    const first = await post(h, call.received());
+    expect(first.answer.clientActionId).toMatch(/^main:/);
+    const stale = await post(h, call.completed("1", "welcome:0"));
+    expect(stale.text).toBe(first.text);
     expect(h.counts.StaleEvents).toBe(1);
-    expect((await sessions.get(call.sessionId, h.clock.now()))?.rev).toBe(2);
+    const missing = await post(h, call.completed("1", undefined));
+    expect(missing.answer.clientActionId).toMatch(/^account:/);
   });
 
   it("answers an outbound CALL_RECEIVED with the prepared prompt, not by routing the number called", async () => {
