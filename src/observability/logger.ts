@@ -32,10 +32,30 @@ export async function withCorrelation<T>(logger: Logger, keys: CorrelationKeys, 
   }
 }
 
-/** An error as log fields without its message's possible payload echo: name, message, and the stack. */
+/**
+ * An error as log fields: its name, its message with any values withheld, and its stack frames. Messages of foreign
+ * errors echo what they were given (DynamoDB: "Number 6591178965123457000 is greater than ..."; JSON.parse quotes
+ * the text it choked on, which may be a secret): errors name fields, never values.
+ */
 export function errorFields(err: unknown): { error: { name: string; message: string; stack?: string } } {
   if (err instanceof Error) {
-    return { error: { name: err.name, message: err.message, ...(err.stack !== undefined && { stack: err.stack }) } };
+    const message = safeErrorMessage(err);
+    const frames = err.stack?.split("\n").filter((line) => /^\s+at /.test(line));
+    const stack = frames && frames.length > 0 ? [`${err.name}: ${message}`, ...frames].join("\n") : undefined;
+    return { error: { name: err.name, message, ...(stack !== undefined && { stack }) } };
   }
-  return { error: { name: "NonError", message: String(err) } };
+  return { error: { name: "NonError", message: typeof err === "string" ? withholdValues(err) : "(not an Error)" } };
+}
+
+/** A parse error's message is mostly the text it failed on: only its kind is kept. */
+function safeErrorMessage(err: Error): string {
+  if (err instanceof SyntaxError) return "the text could not be parsed (withheld)";
+  return withholdValues(err.message);
+}
+
+/** Quoted text and runs of three or more digits (phone, card and account numbers, amounts) become placeholders. */
+export function withholdValues(text: string): string {
+  return text
+    .replace(/"[^"\n]*"|'[^'\n]*'|`[^`\n]*`/g, "<value>")
+    .replace(/[+-]?\d[\d.,]{2,}(?:e[+-]?\d+)?/gi, (run) => (/\d{3}/.test(run.replace(/[.,]/g, "")) ? "<number>" : run));
 }

@@ -4,7 +4,7 @@
  * Two values are accepted so the secret can be rotated without dropping calls: `current` and `previous`.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Logger } from "../observability/logger.js";
+import { errorFields, type Logger } from "../observability/logger.js";
 
 export const DEFAULT_AUTH_HEADER = "authorization";
 /** cached secret values are refreshed this often */
@@ -86,9 +86,10 @@ export class WebhookAuthenticator {
       }
       return false;
     } catch (err) {
-      this.options.logger.error("Could not read the webhook secret; only cached values (if any) are accepted", {
-        error: err instanceof Error ? err.message : String(err),
-      });
+      this.options.logger.error(
+        "Could not read the webhook secret; only cached values (if any) are accepted",
+        errorFields(err),
+      );
       return this.matches(presentedDigest);
     }
   }
