@@ -146,7 +146,7 @@ async function generate(
     const summary: SummaryRecord = {
       sessionId: session.sessionId,
       sessionStatus,
-      payload: { payload: { sessionId: session.sessionId, sessionStatus } },
+      body: JSON.stringify({ payload: { sessionId: session.sessionId, sessionStatus } }),
       flow,
       version: machine.version,
       path: session.path,

@@ -68,7 +68,7 @@ export function lambdaEsbuildOptions(entry: string): BuildOptions & { entryPoint
 
 /**
  * What a function may do with a table. "read" and "readWrite" are CDK's grants; a list of actions is tighter still
- * (e.g. the VSS function only ever marks a session ended: UpdateItem, nothing else).
+ * (e.g. the VSS function only reads a session and marks it ended: GetItem and UpdateItem, nothing else).
  */
 export type TableAccess = "read" | "readWrite" | readonly DynamoDbItemAction[];
 export type DynamoDbItemAction =

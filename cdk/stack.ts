@@ -119,9 +119,9 @@ export class CallflowStack extends Stack {
       SESSIONS_TABLE,
     );
     this.vcaFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
-    // VSS marks the session ended (one UpdateItem), stores the summary once (conditional Put), and may load the
-    // session's flow version to describe the path.
-    this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:UpdateItem"], SESSIONS_TABLE);
+    // VSS reads the session, then stores the summary once and marks the session ended in one transaction (a
+    // conditional Put and an UpdateItem), and may load the session's flow version to describe the path.
+    this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:GetItem", "dynamodb:UpdateItem"], SESSIONS_TABLE);
     this.vssFunction.bindTable(this.tables.summaries, ["dynamodb:PutItem", "dynamodb:GetItem"], SUMMARIES_TABLE);
     this.vssFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
 

@@ -87,8 +87,8 @@ function failureOf(outcome: CallOutcome): Pick<CallCompletedDetail, "failure"> {
 }
 
 function endedAt(summary: SummaryRecord): string {
-  const end = (summary.payload as { payload?: { endTime?: unknown } } | null)?.payload?.endTime;
-  const parsed = typeof end === "string" ? Date.parse(end) : Number.NaN;
+  const end = summary.endTime;
+  const parsed = end !== undefined ? Date.parse(end) : Number.NaN;
   return Number.isFinite(parsed) ? new Date(parsed).toISOString() : summary.receivedAt;
 }
 

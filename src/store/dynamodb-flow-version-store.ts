@@ -6,7 +6,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { CompiledMachine } from "../engine/machine.js";
-import type { FlowVersionStore } from "./ports.js";
+import { bounded } from "./abortable.js";
+import type { FlowVersionStore, StoreCallOptions } from "./ports.js";
 import { FLOW_VERSIONS_TABLE, tableName } from "./tables.js";
 
 export class DynamoFlowVersionStore implements FlowVersionStore {
@@ -36,8 +37,10 @@ export class DynamoFlowVersionStore implements FlowVersionStore {
     }
   }
 
-  async get(flow: string, version: string): Promise<CompiledMachine | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.table, Key: { flow, version } }));
+  async get(flow: string, version: string, options?: StoreCallOptions): Promise<CompiledMachine | undefined> {
+    const { Item } = await bounded(options, (http) =>
+      this.client.send(new GetCommand({ TableName: this.table, Key: { flow, version } }), http),
+    );
     return typeof Item?.machine === "string" ? (JSON.parse(Item.machine) as CompiledMachine) : undefined;
   }
 }

@@ -11,7 +11,15 @@ import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { FallbackMarker, SessionRecord, SessionStore, WriteOutcome } from "./ports.js";
+import { bounded } from "./abortable.js";
+import type {
+  FallbackMarker,
+  ReadOptions,
+  SessionRecord,
+  SessionStore,
+  StoreCallOptions,
+  WriteOutcome,
+} from "./ports.js";
 import { sessionItem, sessionRecordFromItem } from "./session-item.js";
 import { SESSIONS_TABLE, tableName } from "./tables.js";
 
@@ -21,26 +29,30 @@ export class DynamoSessionStore implements SessionStore {
     private readonly table: string = tableName(SESSIONS_TABLE),
   ) {}
 
-  async get(sessionId: string, now: Date): Promise<SessionRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { sessionId }, ConsistentRead: true }),
+  async get(sessionId: string, now: Date, options?: ReadOptions): Promise<SessionRecord | undefined> {
+    const { Item } = await bounded(options, (http) =>
+      this.client.send(new GetCommand({ TableName: this.table, Key: { sessionId }, ConsistentRead: true }), http),
     );
     const record = Item ? sessionRecordFromItem(Item) : undefined;
     // TTL deletion lags by up to days: an expired item is a finished call, not a live one.
+    if (options?.includeExpired) return record;
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
   }
 
-  async create(record: SessionRecord, now: Date): Promise<WriteOutcome> {
+  async create(record: SessionRecord, now: Date, options?: StoreCallOptions): Promise<WriteOutcome> {
     const writeId = randomUUID();
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...sessionItem(record), writeId },
-          ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
-          ExpressionAttributeValues: { ":now": epochSeconds(now) },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
+      await bounded(options, (http) =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...sessionItem(record), writeId },
+            ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
+            ExpressionAttributeValues: { ":now": epochSeconds(now) },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+          http,
+        ),
       );
       return { ok: true, record };
     } catch (error) {
@@ -48,47 +60,25 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome> {
+  async replace(prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions): Promise<WriteOutcome> {
     assertSuccessor(prev, next);
     const writeId = randomUUID();
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...sessionItem(next), writeId },
-          ConditionExpression: "rev = :prevRev",
-          ExpressionAttributeValues: { ":prevRev": prev.rev },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
+      await bounded(options, (http) =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...sessionItem(next), writeId },
+            ConditionExpression: "rev = :prevRev",
+            ExpressionAttributeValues: { ":prevRev": prev.rev },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+          http,
+        ),
       );
       return { ok: true, record: next };
     } catch (error) {
       return this.conflict(error, next, writeId);
-    }
-  }
-
-  /**
-   * Sets endedAt once and bumps rev, so a VCA write racing with the VSS (based on the record before endedAt) fails
-   * its rev check instead of silently dropping endedAt. Never creates an item for an unknown session.
-   */
-  async markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined> {
-    try {
-      const { Attributes } = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { sessionId },
-          UpdateExpression: "SET endedAt = :endedAt, rev = rev + :one",
-          ConditionExpression: "attribute_exists(sessionId) AND attribute_not_exists(endedAt)",
-          ExpressionAttributeValues: { ":endedAt": endedAt, ":one": 1 },
-          ReturnValues: "ALL_OLD",
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return Attributes ? sessionRecordFromItem(Attributes) : undefined;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Already ended (a VSS redelivery) or unknown: report what is there.
-      return recordFromFailedCondition(error);
     }
   }
 
@@ -126,12 +116,6 @@ function assertSuccessor(prev: SessionRecord, next: SessionRecord): void {
       `replace: next must be the same session with rev ${prev.rev + 1} (got ${next.session.sessionId} rev ${next.rev})`,
     );
   }
-}
-
-/** The current item DynamoDB returned with a failed condition (ALL_OLD); undefined when there was none. */
-function recordFromFailedCondition(error: ConditionalCheckFailedException): SessionRecord | undefined {
-  // The document client does not translate errors: this Item is still in AttributeValue form.
-  return error.Item ? sessionRecordFromItem(unmarshall(error.Item)) : undefined;
 }
 
 function epochSeconds(now: Date): number {

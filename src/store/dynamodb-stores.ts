@@ -15,7 +15,7 @@ export interface DynamoStores {
 export function createDynamoStores(client: DynamoDBDocumentClient, env: NodeJS.ProcessEnv = process.env): DynamoStores {
   return {
     sessions: new DynamoSessionStore(client, tableName(SESSIONS_TABLE, env)),
-    summaries: new DynamoSummaryStore(client, tableName(SUMMARIES_TABLE, env)),
+    summaries: new DynamoSummaryStore(client, tableName(SUMMARIES_TABLE, env), tableName(SESSIONS_TABLE, env)),
     flowVersions: new DynamoFlowVersionStore(client, tableName(FLOW_VERSIONS_TABLE, env)),
   };
 }

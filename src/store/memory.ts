@@ -7,7 +7,9 @@ import type { CompiledMachine } from "../engine/machine.js";
 import type {
   FallbackMarker,
   FlowVersionStore,
+  ReadOptions,
   ReportItem,
+  SessionEnd,
   SessionRecord,
   SessionStore,
   SummaryIndex,
@@ -24,8 +26,9 @@ function copy<T>(value: T): T {
 export class MemorySessionStore implements SessionStore {
   private readonly items = new Map<string, Record<string, unknown>>();
 
-  async get(sessionId: string, now: Date): Promise<SessionRecord | undefined> {
+  async get(sessionId: string, now: Date, options?: ReadOptions): Promise<SessionRecord | undefined> {
     const record = this.read(sessionId);
+    if (options?.includeExpired) return record;
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
   }
 
@@ -48,10 +51,15 @@ export class MemorySessionStore implements SessionStore {
     return { ok: true, record: next };
   }
 
-  async markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined> {
-    const current = this.read(sessionId);
-    if (current && current.endedAt === undefined) this.write({ ...current, endedAt, rev: current.rev + 1 });
-    return current;
+  /** The session half of MemorySummaryStore.putOnce's "transaction": false when the session moved on. */
+  canEnd(end: SessionEnd): boolean {
+    const current = this.read(end.sessionId);
+    return current?.rev === end.rev && current.endedAt === undefined;
+  }
+
+  end(end: SessionEnd): void {
+    const current = this.read(end.sessionId);
+    if (current) this.write({ ...current, endedAt: end.endedAt, rev: current.rev + 1 });
   }
 
   async markFallback(sessionId: string, marker: FallbackMarker): Promise<void> {
@@ -86,8 +94,16 @@ export class MemoryFlowVersionStore implements FlowVersionStore {
 export class MemorySummaryStore implements SummaryStore, SummaryIndex {
   private readonly summaries = new Map<string, SummaryRecord>();
 
-  async putOnce(summary: SummaryRecord): Promise<{ created: boolean }> {
+  /** `sessions`: where putOnce's `end` marks the session ended (required when an end is given) */
+  constructor(private readonly sessions?: MemorySessionStore) {}
+
+  async putOnce(summary: SummaryRecord, end?: SessionEnd): Promise<{ created: boolean; sessionChanged?: boolean }> {
     if (this.summaries.has(summary.sessionId)) return { created: false };
+    if (end) {
+      if (!this.sessions) throw new Error("MemorySummaryStore needs the MemorySessionStore to end sessions");
+      if (!this.sessions.canEnd(end)) return { created: false, sessionChanged: true };
+      this.sessions.end(end);
+    }
     this.summaries.set(summary.sessionId, copy(summary));
     return { created: true };
   }

@@ -53,17 +53,25 @@ export interface FetchClaim {
 
 export type WriteOutcome = { ok: true; record: SessionRecord } | { ok: false; current: SessionRecord | undefined };
 
+/** Per call: `signal` aborts the request (the event's deadline); an aborted call rejects at once. */
+export interface StoreCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface ReadOptions extends StoreCallOptions {
+  /** also return a record whose expiresAt has passed (the VSS of a call that outlived its TTL) */
+  includeExpired?: boolean;
+}
+
 export interface SessionStore {
   /** The live record, or undefined when absent or expired. */
-  get(sessionId: string, now: Date): Promise<SessionRecord | undefined>;
+  get(sessionId: string, now: Date, options?: ReadOptions): Promise<SessionRecord | undefined>;
   /** Create when absent (or expired). On conflict returns the current record, read by the same request
    * (ReturnValuesOnConditionCheckFailure: ALL_OLD). */
-  create(record: SessionRecord, now: Date): Promise<WriteOutcome>;
+  create(record: SessionRecord, now: Date, options?: StoreCallOptions): Promise<WriteOutcome>;
   /** Replace `prev` with `next` only if the stored rev is still prev.rev; next.rev must be prev.rev + 1.
    * On conflict returns the current record without a second read. */
-  replace(prev: SessionRecord, next: SessionRecord): Promise<WriteOutcome>;
-  /** Mark ended (VSS arrived); idempotent. Returns the record as it was, if any (expired records count). */
-  markEnded(sessionId: string, endedAt: string): Promise<SessionRecord | undefined>;
+  replace(prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions): Promise<WriteOutcome>;
   /** Record that the caller was answered with the fallback (the first marker stays), bumping rev so a write based
    * on the record before it fails its check instead of dropping it. Best-effort: never creates a session; gives up
    * after `timeoutMs` (the caller is waiting for the fallback answer). */
@@ -73,7 +81,7 @@ export interface SessionStore {
 export interface FlowVersionStore {
   /** Store a compiled machine under (flow, version); idempotent. */
   put(machine: CompiledMachine): Promise<void>;
-  get(flow: string, version: string): Promise<CompiledMachine | undefined>;
+  get(flow: string, version: string, options?: StoreCallOptions): Promise<CompiledMachine | undefined>;
 }
 
 /** A stored Voice Session Summary. */
@@ -81,8 +89,13 @@ export interface SummaryRecord {
   sessionId: string;
   subAccountId?: string;
   sessionStatus: string;
-  /** the payload as 8x8 sent it */
-  payload: unknown;
+  /**
+   * The body as 8x8 sent it, as text: one string attribute DynamoDB always accepts, whatever the summary holds
+   * (numbers past 2^53 or below 1e-130, empty or `__proto__` keys, deep nesting), within the 64 KB body limit.
+   */
+  body: string;
+  /** 8x8's `payload.endTime`, when it is a string (the Call Completed event's time) */
+  endTime?: string;
   /** from our own session: the flow, version, visited path and final state, with sensitive variables masked */
   flow?: string;
   version?: string;
@@ -124,8 +137,24 @@ export interface SummaryIndex {
   byFlow(flow: string, from: string, to: string): AsyncIterable<ReportItem[]>;
 }
 
+/** The session a summary ends, at the revision the summary was built from. */
+export interface SessionEnd {
+  sessionId: string;
+  rev: number;
+  endedAt: string;
+}
+
 export interface SummaryStore {
-  /** Store once: a redelivery returns { created: false } and changes nothing. */
-  putOnce(summary: SummaryRecord): Promise<{ created: boolean }>;
-  get(sessionId: string): Promise<SummaryRecord | undefined>;
+  /**
+   * Store once: a redelivery returns { created: false } and changes nothing. With `end`, the session is marked
+   * ended (endedAt, rev + 1) in the same transaction, only if it is still at `end.rev`: a session is never ended
+   * without its summary, and a summary always describes the revision it ended. When the session moved on since it
+   * was read, nothing is written and `sessionChanged` is true (read it again and rebuild the summary).
+   */
+  putOnce(
+    summary: SummaryRecord,
+    end?: SessionEnd,
+    options?: StoreCallOptions,
+  ): Promise<{ created: boolean; sessionChanged?: boolean }>;
+  get(sessionId: string, options?: StoreCallOptions): Promise<SummaryRecord | undefined>;
 }

@@ -35,7 +35,7 @@ import {
   sessionSummaryEvent,
   simulateCapture,
 } from "../local/simulated-8x8.js";
-import type { SessionRecord, SessionStore, SummaryRecord } from "../store/ports.js";
+import type { ReadOptions, SessionRecord, SessionStore, StoreCallOptions, SummaryRecord } from "../store/ports.js";
 import type { FetchObserver } from "../webhooks/fetch-effects.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
@@ -94,7 +94,7 @@ export interface CallSurroundings {
  * (`failStore`), to hear what a caller hears when DynamoDB is down.
  */
 class FaultInjectingSessionStore implements SessionStore {
-  /** the next read (get) or write (create, replace, markEnded) throws, once */
+  /** the next read (get) or write (create, replace) throws, once */
   failNext: "read" | "write" | undefined;
 
   constructor(private readonly store: SessionStore) {}
@@ -105,24 +105,19 @@ class FaultInjectingSessionStore implements SessionStore {
     throw new Error(`injected fault: the session store refused a ${access}`);
   }
 
-  async get(sessionId: string, now: Date) {
+  async get(sessionId: string, now: Date, options?: ReadOptions) {
     this.check("read");
-    return this.store.get(sessionId, now);
+    return this.store.get(sessionId, now, options);
   }
 
-  async create(record: SessionRecord, now: Date) {
+  async create(record: SessionRecord, now: Date, options?: StoreCallOptions) {
     this.check("write");
-    return this.store.create(record, now);
+    return this.store.create(record, now, options);
   }
 
-  async replace(prev: SessionRecord, next: SessionRecord) {
+  async replace(prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions) {
     this.check("write");
-    return this.store.replace(prev, next);
-  }
-
-  async markEnded(sessionId: string, endedAt: string) {
-    this.check("write");
-    return this.store.markEnded(sessionId, endedAt);
+    return this.store.replace(prev, next, options);
   }
 
   async markFallback(...args: Parameters<SessionStore["markFallback"]>) {

@@ -10,6 +10,7 @@ import { fallbackActions } from "../engine/engine.js";
 import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
 import { countMetric, flushMetrics, MetricName, type Metrics } from "../observability/metrics.js";
+import { isTransientStoreError } from "../store/errors.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
 import type { FetchObserver } from "./fetch-effects.js";
@@ -175,12 +176,14 @@ export function createVssHandler(deps: WebhookDeps): ProxyHandler {
       const request = valid.value;
       return await withCorrelation(deps.logger, { sessionId: request.payload.sessionId }, async () => {
         try {
-          const { created } = await handleVssEvent(deps, request);
+          const { created } = await handleVssEvent(deps, request, bodyText(event) ?? "");
           return respond(200, { ok: true, created });
         } catch (err) {
-          // Unlike a VCA, nothing is waiting on this answer: a 503 lets a redelivery (if 8x8 makes one) store it.
           deps.logger.error("Could not store the session summary", errorFields(err));
-          return respond(503, { error: "temporarily unavailable" });
+          // Nothing is waiting on this answer: a 503 lets a redelivery (if 8x8 makes one) store it. Only for a
+          // condition that passes: anything else is our own fault, and a retry would meet it again.
+          if (isTransientStoreError(err)) return respond(503, { error: "temporarily unavailable" });
+          return respond(500, { error: "internal error" });
         }
       });
     } catch (err) {

@@ -117,9 +117,33 @@ export function validateVss(body: unknown): Validation<VssRequest> {
   return validateWith<VssRequest>(validateVssRequest, body);
 }
 
+/** Deeper bodies are refused before parsing: 8x8's are about five levels deep, and parsing (or anything that
+ * walks the value later) must never overflow the stack on one that is 30,000 levels deep. */
+export const MAX_JSON_DEPTH = 100;
+
+/** How deeply `text` nests arrays and objects, stopping as soon as it passes `limit` (strings are skipped). */
+export function jsonDepthExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > limit) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
 /** Parse a request body as JSON; the reason names the problem without echoing the body (it holds numbers). */
 export function parseJsonBody(body: string | null | undefined): Validation<unknown> {
   if (body === null || body === undefined || body.trim() === "") return { ok: false, reason: "body is empty" };
+  if (jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    return { ok: false, reason: `body is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch {

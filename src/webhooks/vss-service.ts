@@ -7,10 +7,10 @@ import { callCompletedEvent } from "../analytics/event.js";
 import { callDurationMs, classifyOutcome, type OutcomeKind } from "../analytics/outcome.js";
 import type { EventPublisher } from "../analytics/publisher.js";
 import type { CompiledMachine } from "../engine/machine.js";
-import { errorFields, type Logger } from "../observability/logger.js";
+import { errorFields, type Logger, withholdValues } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
-import type { SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
+import type { SessionRecord, SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VssRequest } from "./validation.js";
 
@@ -71,71 +71,129 @@ export function legsOf(details: Record<string, unknown> | null | undefined): Leg
   return legs.sort((a, b) => a.leg.localeCompare(b.leg));
 }
 
-export async function handleVssEvent(deps: VssDeps, request: VssRequest): Promise<VssResult> {
+/** Raised when the session kept changing under the summary (a transient condition: a redelivery will do). */
+export class VssBusy extends Error {
+  override readonly name = "VssBusy";
+}
+
+/** How often the summary is rebuilt when the session moved on between reading it and ending it. */
+const MAX_SUMMARY_ATTEMPTS = 3;
+
+/**
+ * Store the summary and end the session, in that order and atomically (SummaryStore.putOnce with `end`): a
+ * summary that cannot be stored leaves the session as it was, for a redelivery to summarise. `body` is the request
+ * as 8x8 sent it (text): that is what is kept, so no content can make the write fail.
+ */
+export async function handleVssEvent(deps: VssDeps, request: VssRequest, body: string): Promise<VssResult> {
   const now = deps.now();
   const { payload } = request;
-  const record = await deps.sessions.markEnded(payload.sessionId, now.toISOString());
-  const session = record?.session;
+  for (let attempt = 0; attempt < MAX_SUMMARY_ATTEMPTS; attempt++) {
+    const record = await deps.sessions.get(payload.sessionId, now, { includeExpired: true });
+    const summary = await summarise(deps, request, body, record, now);
+    const end =
+      record && record.endedAt === undefined
+        ? { sessionId: payload.sessionId, rev: record.rev, endedAt: now.toISOString() }
+        : undefined;
+    const outcome = await deps.summaries.putOnce(summary, end);
+    if (outcome.sessionChanged) continue;
+    await report(deps, request, record, summary, outcome.created);
+    return { created: outcome.created, summary };
+  }
+  throw new VssBusy("the session kept changing while its summary was being stored");
+}
 
+/** 8x8's summary next to what only we know: the flow, version, path, final state, masked variables, outcome. */
+async function summarise(
+  deps: VssDeps,
+  request: VssRequest,
+  body: string,
+  record: SessionRecord | undefined,
+  now: Date,
+): Promise<SummaryRecord> {
+  const { payload } = request;
   const summary: SummaryRecord = {
     sessionId: payload.sessionId,
     ...(payload.subAccountId !== undefined && { subAccountId: payload.subAccountId }),
-    // kept exactly as sent: statuses, errorDetails and all
     sessionStatus: payload.sessionStatus,
-    payload: request,
+    body,
+    ...(typeof payload.endTime === "string" && { endTime: payload.endTime }),
     receivedAt: now.toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + (deps.summaryTtlSeconds ?? DEFAULT_SUMMARY_TTL_SECONDS),
   };
-  if (session) {
-    const machine = await loadMachine(deps, session.flow, session.version);
-    summary.flow = session.flow;
-    summary.version = session.version;
-    summary.path = [...session.path];
-    summary.finalState = session.state;
-    // Without the machine we cannot tell which variables are sensitive: mask them all rather than guess.
-    summary.vars = maskVars(session.vars, machine ? machine.sensitive : "all");
-    summary.outcome = classifyOutcome({
-      session,
-      sessionStatus: payload.sessionStatus,
-      ...(record.lastEventId !== undefined && { lastEventId: record.lastEventId }),
-      ...(record.lastAnswer !== undefined && { lastAnswer: record.lastAnswer }),
-      ...(record.fallback !== undefined && { fallback: record.fallback }),
-      ...(machine !== undefined && { machine }),
-    });
-    summary.transitions = session.transitions ?? [];
-    summary.durationMs = callDurationMs(payload, session.startedAt, summary.receivedAt);
-    summary.direction = session.direction;
-    summary.startedAt = session.startedAt;
-    summary.caller = maskPhone(session.caller);
-    summary.called = maskPhone(session.called);
-  }
+  if (!record) return summary;
+  const { session } = record;
+  const machine = await loadMachine(deps, session.flow, session.version);
+  summary.flow = session.flow;
+  summary.version = session.version;
+  summary.path = [...session.path];
+  summary.finalState = session.state;
+  // Without the machine we cannot tell which variables are sensitive: mask them all rather than guess.
+  summary.vars = maskVars(session.vars, machine ? machine.sensitive : "all");
+  summary.outcome = classifyOutcome({
+    session,
+    sessionStatus: payload.sessionStatus,
+    ...(record.lastEventId !== undefined && { lastEventId: record.lastEventId }),
+    ...(record.lastAnswer !== undefined && { lastAnswer: record.lastAnswer }),
+    ...(record.fallback !== undefined && { fallback: record.fallback }),
+    ...(machine !== undefined && { machine }),
+  });
+  summary.transitions = session.transitions ?? [];
+  summary.durationMs = callDurationMs(payload, session.startedAt, summary.receivedAt);
+  summary.direction = session.direction;
+  summary.startedAt = session.startedAt;
+  summary.caller = maskPhone(session.caller);
+  summary.called = maskPhone(session.called);
+  return summary;
+}
 
-  const { created } = await deps.summaries.putOnce(summary);
+async function report(
+  deps: VssDeps,
+  request: VssRequest,
+  record: SessionRecord | undefined,
+  summary: SummaryRecord,
+  created: boolean,
+): Promise<void> {
+  const { payload } = request;
+  const session = record?.session;
   const flow = session?.flow;
-  if (created) {
-    countMetric(deps.metrics, MetricName.CallsEnded, flow);
-    if (summary.outcome) countMetric(deps.metrics, OUTCOME_METRIC[summary.outcome.kind], flow);
-    // The line the stack's Logs Insights queries read (per-state drop-off): keep its field names stable.
-    deps.logger.info("Session summary stored", {
-      flow,
-      version: session?.version,
-      finalState: session?.state,
-      outcome: summary.outcome?.kind,
-      outcomeState: summary.outcome?.state,
-      result: summary.outcome?.result,
-      durationMs: summary.durationMs,
-      sessionStatus: payload.sessionStatus,
-      lastAction: payload.lastAction ?? undefined,
-      legs: legsOf(payload.details),
-      errorDetails: payload.errorDetails ?? undefined,
-      knownSession: session !== undefined,
-    });
-    await publish(deps, summary);
-  } else {
+  if (!created) {
     countMetric(deps.metrics, MetricName.DuplicateEvents, flow);
     deps.logger.info("Duplicate session summary; nothing changed", { flow });
+    return;
   }
-  return { created, summary };
+  countMetric(deps.metrics, MetricName.CallsEnded, flow);
+  if (summary.outcome) countMetric(deps.metrics, OUTCOME_METRIC[summary.outcome.kind], flow);
+  // The line the stack's Logs Insights queries read (per-state drop-off): keep its field names stable.
+  deps.logger.info("Session summary stored", {
+    flow,
+    version: session?.version,
+    finalState: session?.state,
+    outcome: summary.outcome?.kind,
+    outcomeState: summary.outcome?.state,
+    result: summary.outcome?.result,
+    durationMs: summary.durationMs,
+    sessionStatus: payload.sessionStatus,
+    lastAction: label(payload.lastAction),
+    legs: legsOf(payload.details).map((leg) => ({ ...leg, callStatus: label(leg.callStatus) })),
+    errorDetails: errorDetailsForLog(payload.errorDetails),
+    knownSession: session !== undefined,
+  });
+  await publish(deps, summary);
+}
+
+/** A status-like word from the payload as a log field; anything else is not worth a caller's data in the logs. */
+function label(value: unknown): string | undefined {
+  return typeof value === "string" && /^[A-Za-z_-]{1,40}$/.test(value) ? value : undefined;
+}
+
+/** 8x8's error code and message, with values in the message withheld; never the object as sent (any shape). */
+function errorDetailsForLog(details: Record<string, unknown> | null | undefined) {
+  if (!details) return undefined;
+  const { errorCode, errorMsg } = details;
+  return {
+    ...(typeof errorCode === "number" && Number.isInteger(errorCode) && { errorCode }),
+    ...(typeof errorMsg === "string" && { errorMsg: withholdValues(errorMsg.slice(0, 200)) }),
+  };
 }
 
 async function publish(deps: VssDeps, summary: SummaryRecord): Promise<void> {

@@ -70,7 +70,8 @@ function summary(n: number, overrides: Partial<SummaryRecord> = {}): SummaryReco
   return {
     sessionId: `s-${n}`,
     sessionStatus: "COMPLETED",
-    payload: { payload: { endTime: "2026-03-04T02:01:00Z" } },
+    body: JSON.stringify({ payload: { endTime: "2026-03-04T02:01:00Z" } }),
+    endTime: "2026-03-04T02:01:00Z",
     flow: "support",
     version: "v1",
     path: ["main"],

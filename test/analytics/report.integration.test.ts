@@ -125,7 +125,7 @@ describe("the report on DynamoDB Local", () => {
   it("keeps outbound calls that never connected out of calls, by status, and reads fetch latency from transitions", async () => {
     const flow = `${FLOW}-x`;
     const base: Omit<SummaryRecord, "sessionId" | "sessionStatus" | "outcome" | "transitions"> = {
-      payload: {},
+      body: "{}",
       flow,
       version: "v1",
       receivedAt: new Date(new Date(OFFICE_HOURS).getTime() - 1_000).toISOString(),

@@ -100,7 +100,7 @@ describe("callCompletedEvent", () => {
     const summary: SummaryRecord = {
       sessionId: "big",
       sessionStatus: "COMPLETED",
-      payload: {},
+      body: "{}",
       flow: "f",
       version: "v",
       outcome: { kind: "abandoned", state: "state-500" },

@@ -151,8 +151,9 @@ describe("functions", () => {
     expect(actionsOn(vca, "SessionsTable")).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     expect(actionsOn(vca, "SummariesTable")).toEqual([]);
     expect(actionsOn(vca, "FlowVersionsTable")).toEqual(["dynamodb:GetItem"]);
-    // The VSS only marks a session ended: it can neither create nor delete sessions.
-    expect(actionsOn(vss, "SessionsTable")).toEqual(["dynamodb:UpdateItem"]);
+    // The VSS reads the session, then stores the summary and marks it ended in one transaction: it can neither
+    // create nor delete sessions.
+    expect(actionsOn(vss, "SessionsTable")).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     expect(actionsOn(vss, "SummariesTable")).toEqual(["dynamodb:GetItem", "dynamodb:PutItem"]);
     expect(actionsOn(vss, "FlowVersionsTable")).toEqual(["dynamodb:GetItem"]);
     for (const statement of [...vca, ...vss]) {

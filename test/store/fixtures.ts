@@ -73,7 +73,7 @@ export function summary(sessionId: string, payload: unknown): SummaryRecord {
     sessionId,
     subAccountId: "acme",
     sessionStatus: "COMPLETED",
-    payload,
+    body: JSON.stringify({ payload }),
     flow: "support",
     version: "0123456789abcdef",
     path: ["welcome", "main"],

@@ -142,38 +142,12 @@ export function describeStoreContract(adapter: string, makeStores: () => Promise
       for (const outcome of outcomes.filter((o) => !o.ok)) expect(outcome).toEqual({ ok: false, current: stored });
     });
 
-    it("marks a session ended once and returns the record as it was", async () => {
-      const record = sessionRecord(uniqueId());
-      await stores.sessions.create(record, NOW);
-
-      const first = await stores.sessions.markEnded(record.session.sessionId, "2030-01-15T09:31:00.000Z");
-      const again = await stores.sessions.markEnded(record.session.sessionId, "2030-01-15T09:32:00.000Z");
-
-      expect(first).toEqual(record);
-      const ended = { ...record, endedAt: "2030-01-15T09:31:00.000Z", rev: record.rev + 1 };
-      expect(again).toEqual(ended);
-      expect(await stores.sessions.get(record.session.sessionId, NOW)).toEqual(ended);
-    });
-
-    it("makes a replace based on the record before markEnded fail, so endedAt is never lost", async () => {
-      const prev = sessionRecord(uniqueId());
-      await stores.sessions.create(prev, NOW);
-      await stores.sessions.markEnded(prev.session.sessionId, "2030-01-15T09:31:00.000Z");
-
-      const outcome = await stores.sessions.replace(prev, advanced(prev, "event-2"));
-
-      expect(outcome.ok).toBe(false);
-      expect(outcome.ok ? undefined : outcome.current?.endedAt).toBe("2030-01-15T09:31:00.000Z");
-    });
-
-    it("marks an expired session ended too, and ignores unknown sessions", async () => {
+    it("reads an expired record only when asked to (the VSS of a call that outlived its TTL)", async () => {
       const expired = sessionRecord(uniqueId(), { expiresAt: NOW_SECONDS - 10 });
       await stores.sessions.create(expired, new Date(0));
-      const unknown = uniqueId();
 
-      expect(await stores.sessions.markEnded(expired.session.sessionId, NOW.toISOString())).toEqual(expired);
-      expect(await stores.sessions.markEnded(unknown, NOW.toISOString())).toBeUndefined();
-      expect(await stores.sessions.get(unknown, new Date(0))).toBeUndefined();
+      expect(await stores.sessions.get(expired.session.sessionId, NOW)).toBeUndefined();
+      expect(await stores.sessions.get(expired.session.sessionId, NOW, { includeExpired: true })).toEqual(expired);
     });
   });
 
@@ -220,6 +194,52 @@ export function describeStoreContract(adapter: string, makeStores: () => Promise
 
     it("returns undefined for an unknown session", async () => {
       expect(await stores.summaries.get(uniqueId())).toBeUndefined();
+    });
+
+    it("stores the summary and ends the session together, once", async () => {
+      const record = sessionRecord(uniqueId());
+      const { sessionId } = record.session;
+      await stores.sessions.create(record, NOW);
+      const end = { sessionId, rev: record.rev, endedAt: "2030-01-15T09:31:00.000Z" };
+
+      expect(await stores.summaries.putOnce(summary(sessionId, { first: true }), end)).toEqual({ created: true });
+      const ended = { ...record, endedAt: end.endedAt, rev: record.rev + 1 };
+      expect(await stores.sessions.get(sessionId, NOW)).toEqual(ended);
+      // a redelivery: nothing changes, whatever it carries
+      const later = { ...end, rev: ended.rev, endedAt: "2030-01-15T09:32:00.000Z" };
+      expect(await stores.summaries.putOnce(summary(sessionId, { again: true }), later)).toEqual({ created: false });
+      expect(await stores.sessions.get(sessionId, NOW)).toEqual(ended);
+      expect(JSON.parse((await stores.summaries.get(sessionId))?.body ?? "{}").payload).toEqual({ first: true });
+    });
+
+    it("writes neither when the session moved on since it was read", async () => {
+      const first = sessionRecord(uniqueId());
+      const { sessionId } = first.session;
+      await stores.sessions.create(first, NOW);
+      const second = advanced(first, "event-2");
+      await stores.sessions.replace(first, second);
+
+      const outcome = await stores.summaries.putOnce(summary(sessionId, {}), {
+        sessionId,
+        rev: first.rev,
+        endedAt: NOW.toISOString(),
+      });
+
+      expect(outcome).toEqual({ created: false, sessionChanged: true });
+      expect(await stores.summaries.get(sessionId)).toBeUndefined();
+      expect(await stores.sessions.get(sessionId, NOW)).toEqual(second);
+    });
+
+    it("makes a replace based on the record before the session ended fail, so endedAt is never lost", async () => {
+      const prev = sessionRecord(uniqueId());
+      const { sessionId } = prev.session;
+      await stores.sessions.create(prev, NOW);
+      await stores.summaries.putOnce(summary(sessionId, {}), { sessionId, rev: prev.rev, endedAt: NOW.toISOString() });
+
+      const outcome = await stores.sessions.replace(prev, advanced(prev, "event-2"));
+
+      expect(outcome.ok).toBe(false);
+      expect(outcome.ok ? undefined : outcome.current?.endedAt).toBe(NOW.toISOString());
     });
   });
 }

@@ -82,7 +82,7 @@ describe("VSS", () => {
     expect(stored?.path).toEqual(["pin", "note", "bye"]);
     expect(stored?.vars?.pin).toBe("****");
     expect(stored?.vars?.topic).toBe("billing");
-    expect(stored?.payload).toEqual(call.summary("COMPLETED"));
+    expect(JSON.parse(stored?.body ?? "null")).toEqual(call.summary("COMPLETED"));
     expect(JSON.stringify(stored)).not.toContain("4321");
     expect((await sessions.get(call.sessionId, h.clock.now()))?.endedAt).toBeDefined();
     expect(h.counts.CallsEnded).toBe(1);
@@ -110,7 +110,7 @@ describe("VSS", () => {
     expect((await postSummary(h, body)).status).toBe(200);
     const stored = await summaries.get(body.payload.sessionId);
     expect(stored?.sessionStatus).toBe("ERROR");
-    expect((stored?.payload as typeof body | undefined)?.payload.errorDetails).toEqual({
+    expect(JSON.parse(stored?.body ?? "null").payload.errorDetails).toEqual({
       errorMsg: "No coverage available for requested area",
       errorCode: -2004,
     });
@@ -174,4 +174,67 @@ describe("VSS", () => {
     const answered = await postSummary(h, fixture("vss-busy"));
     expect(answered).toEqual({ status: 503, json: { error: "temporarily unavailable" } });
   });
+
+  it("ends the session only once the summary is safe: a summary that cannot be written leaves it open", async () => {
+    const h = newHarness();
+    const call = await completedCall(h);
+    const { doc } = await dynamoDbForTests();
+    const broken = newHarness({ summaries: new DynamoSummaryStore(doc, "no-such-summaries-table") });
+    expect((await postSummary(broken, call.summary())).status).toBeGreaterThanOrEqual(500);
+    expect((await sessions.get(call.sessionId, h.clock.now()))?.endedAt).toBeUndefined();
+    // the redelivery then finds the session as it was, and stores the summary with our view of the call
+    expect(await postSummary(h, call.summary())).toEqual({ status: 200, json: { ok: true, created: true } });
+    expect((await summaries.get(call.sessionId))?.finalState).toBe("bye");
+    expect((await sessions.get(call.sessionId, h.clock.now()))?.endedAt).toBeDefined();
+  });
+});
+
+/** A summary body as text, with `legA` spliced in verbatim as details.callA (numbers JavaScript cannot hold). */
+function rawSummary(sessionId: string, legA: string): string {
+  return `{"namespace":"VOICE","eventType":"SESSION_SUMMARY","version":5,"payload":{"sessionId":"${sessionId}","sessionStatus":"COMPLETED","lastAction":"HANGUP","details":{"callA":${legA}}}}`;
+}
+
+describe("summaries DynamoDB cannot hold as a map (#10 defect 1)", () => {
+  const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`;
+  const poison: Record<string, string> = {
+    "an integer past 2^53": '{"callDuration":9007199254740993}',
+    "a number DynamoDB cannot represent": '{"callQuality":{"mos":1e-200}}',
+    "an empty key": '{"":1}',
+    "a __proto__ key": '{"__proto__":{"polluted":true},"callStatus":"COMPLETED"}',
+    "31 levels of nesting": nested(31),
+    "64 levels of nesting": nested(62),
+  };
+
+  for (const [what, legA] of Object.entries(poison)) {
+    it(`stores ${what} as sent, ends the session, and a redelivery is a duplicate`, async () => {
+      const h = newHarness();
+      const call = await completedCall(h);
+      const text = rawSummary(call.sessionId, legA);
+      const first = await h.vss(proxyEvent(text));
+      expect({ status: first.statusCode, json: JSON.parse(first.body) }).toEqual({
+        status: 200,
+        json: { ok: true, created: true },
+      });
+      const stored = await summaries.get(call.sessionId);
+      expect(stored?.body).toBe(text);
+      expect(stored).toMatchObject({ sessionStatus: "COMPLETED", flow: "pin-line", finalState: "bye" });
+      expect((await sessions.get(call.sessionId, h.clock.now()))?.endedAt).toBeDefined();
+      const again = await h.vss(proxyEvent(text));
+      expect(JSON.parse(again.body)).toEqual({ ok: true, created: false });
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+  }
+
+  for (const levels of [200, 3_000, 30_000]) {
+    it(`refuses ${levels} levels of nesting with 400 and a reason, without overflowing the stack`, async () => {
+      const h = newHarness();
+      const call = await completedCall(h);
+      const deep = `${"[".repeat(levels)}${"]".repeat(levels)}`;
+      const result = await h.vss(proxyEvent(rawSummary(call.sessionId, `{"x":${deep}}`)));
+      expect(result.statusCode).toBe(400);
+      expect(JSON.parse(result.body)).toEqual({ error: "body is nested deeper than 100 levels" });
+      expect(await summaries.get(call.sessionId)).toBeUndefined();
+      expect((await sessions.get(call.sessionId, h.clock.now()))?.endedAt).toBeUndefined();
+    });
+  }
 });
