@@ -2,6 +2,7 @@
  * The DynamoDB side of the local stack, shared by `npm start` and `ivr replay`: DynamoDB Local (or the endpoint in
  * DYNAMODB_ENDPOINT), the tables from src/store/tables.ts, and the same store adapters the Lambdas use.
  */
+import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { ensureTables } from "../store/create-tables.js";
 import { createDocumentClient, createDynamoDbClient } from "../store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../store/dynamodb-flow-version-store.js";
@@ -9,6 +10,7 @@ import { startDynamoDbLocal } from "../store/dynamodb-local.js";
 import { DynamoSessionStore } from "../store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../store/dynamodb-summary-store.js";
 import type { FlowVersionStore, SessionStore, SummaryStore } from "../store/ports.js";
+import { SESSIONS_TABLE, tableName } from "../store/tables.js";
 
 export interface LocalDynamo {
   endpoint: string;
@@ -35,13 +37,10 @@ export async function openLocalDynamo(options: { endpoint?: string } = {}): Prom
     } finally {
       admin.destroy();
     }
-    // The runtime client's budgets are tuned for Lambda against DynamoDB; on a laptop DynamoDB Local's first
-    // requests (a cold JVM) are slower, so give each attempt more room here.
-    const client = createDocumentClient({
-      endpoint: instance.endpoint,
-      requestTimeoutMs: 5_000,
-      connectionTimeoutMs: 1_000,
-    });
+    // The same client settings as the Lambdas (src/store/dynamodb-client.ts), so a hung DynamoDB Local gets the
+    // caller the fallback as fast as a hung DynamoDB would. A cold JVM's first requests are slow: warm it first.
+    await warmUp(instance.endpoint);
+    const client = createDocumentClient({ endpoint: instance.endpoint });
     return {
       endpoint: instance.endpoint,
       launched: instance.started,
@@ -56,5 +55,24 @@ export async function openLocalDynamo(options: { endpoint?: string } = {}): Prom
   } catch (err) {
     await instance.stop();
     throw err;
+  }
+}
+
+/**
+ * A few round trips of every kind the handlers make, so the JVM has compiled its request path before the runtime
+ * client's 400 ms budgets apply (a cold DynamoDB Local takes a second or more for its first writes).
+ */
+async function warmUp(endpoint: string): Promise<void> {
+  const doc = createDocumentClient({ endpoint, requestTimeoutMs: 10_000 });
+  const TableName = tableName(SESSIONS_TABLE);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const Key = { sessionId: `callflow-warm-up-${i}` };
+      await doc.send(new PutCommand({ TableName, Item: { ...Key, rev: 0, expiresAt: 0 } }));
+      await doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+      await doc.send(new DeleteCommand({ TableName, Key }));
+    }
+  } finally {
+    doc.destroy();
   }
 }

@@ -4,7 +4,8 @@
  * table when the current build no longer has them (and cached: a version is immutable by construction).
  */
 import type { CompiledMachine } from "../engine/machine.js";
-import type { FlowVersionStore } from "../store/ports.js";
+import { bounded } from "../store/abortable.js";
+import type { FlowVersionStore, StoreCallOptions } from "../store/ports.js";
 
 export class FlowRegistry {
   private byFlow = new Map<string, CompiledMachine>();
@@ -45,8 +46,11 @@ export class FlowRegistry {
     return [...this.byFlow.values()];
   }
 
-  /** The exact (flow, version): the current build first, else the version store (loaded once, then cached). */
-  async get(flow: string, version: string): Promise<CompiledMachine | undefined> {
+  /**
+   * The exact (flow, version): the current build first, else the version store (loaded once, then cached). A load
+   * is shared by concurrent callers; `signal` bounds how long this caller waits for it.
+   */
+  async get(flow: string, version: string, options?: StoreCallOptions): Promise<CompiledMachine | undefined> {
     const current = this.byFlow.get(flow);
     if (current?.version === version) return current;
     if (!this.versions) return undefined;
@@ -63,7 +67,7 @@ export class FlowRegistry {
         () => this.loaded.delete(key),
       );
     }
-    return pending;
+    return bounded(options, () => pending);
   }
 }
 

@@ -16,6 +16,7 @@ import type { WebhookAuthenticator } from "./auth.js";
 import type { FetchObserver } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
+import { eventDeadline } from "./deadline.js";
 import { toVcaEvent } from "./vca-event.js";
 import { type FallbackObserver, handleVcaEvent, type StepObserver } from "./vca-service.js";
 import { handleVssEvent } from "./vss-service.js";
@@ -125,6 +126,8 @@ async function admit(
 
 export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
   return async (event) => {
+    // The event's deadline starts now: authentication (a secret fetch) and parsing count against it.
+    const signal = eventDeadline();
     let validEvent = false;
     try {
       const admitted = await admit(deps, event, "VCA");
@@ -137,7 +140,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       validEvent = true;
       const vca = toVcaEvent(valid.value);
       return await withCorrelation(deps.logger, { sessionId: vca.sessionId, callId: vca.callId }, async () => {
-        const result = await handleVcaEvent(deps, vca);
+        const result = await handleVcaEvent({ ...deps, signal }, vca);
         deps.logger.info("VCA answered", {
           eventId: vca.eventId,
           callStatus: vca.callStatus,

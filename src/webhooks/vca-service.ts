@@ -21,6 +21,7 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
+import { eventDeadline, sessionsWithin } from "./deadline.js";
 import { type Completed, completeStep, type FetchObserver, pollDelay, sleep, unknownOutcome } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VcaEvent } from "./vca-event.js";
@@ -47,6 +48,11 @@ export interface VcaDeps {
   fetcher?: FetchPerformer;
   /** told once per request performed: service, path template, status, route, duration (local stack, studio) */
   onFetch?: FetchObserver;
+  /**
+   * The event's deadline (./deadline.ts): handleVcaEvent bounds every store call with it, and requests to services
+   * must take it too. Absent: handleVcaEvent starts one of VCA_EVENT_BUDGET_MS.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -86,7 +92,9 @@ class VcaFault extends Error {
   override readonly name = "VcaFault";
 }
 
-export async function handleVcaEvent(deps: VcaDeps, event: VcaEvent): Promise<VcaResult> {
+export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<VcaResult> {
+  const signal = outer.signal ?? eventDeadline();
+  const deps: VcaDeps = { ...outer, signal, sessions: sessionsWithin(outer.sessions, signal) };
   const now = deps.now();
   const started = performance.now();
   const context: FaultContext = {};
@@ -320,7 +328,7 @@ async function advance(
   if (!answersCurrentPrompt(event, record)) return stale(deps, event, record, "clientActionId does not match");
 
   // The call finishes on the version it started on, even if a newer one was deployed since.
-  const machine = await deps.flows.get(session.flow, session.version);
+  const machine = await deps.flows.get(session.flow, session.version, { signal: deps.signal });
   if (!machine) throw new VcaFault(`flow ${session.flow} version ${session.version} is not available`);
   context.machine = machine;
 
