@@ -1,7 +1,8 @@
 /**
  * SessionStore on DynamoDB: one item per call, optimistic locking on `rev`.
  *
- * Item: { sessionId (pk), session (map), rev, lastEventId?, lastAnswer? (map), expiresAt (TTL, epoch s), endedAt? }.
+ * Item: { sessionId (pk), session (map), rev, lastEventId?, lastAnswer? (map), expiresAt (TTL, epoch s), endedAt?,
+ * fallback? }.
  * Every conditional write asks for the current item on failure (ReturnValuesOnConditionCheckFailure: ALL_OLD), so a
  * conflict costs no second read on the hot path. Every write also stores a fresh `writeId`: a failed condition
  * that finds our own writeId is the SDK retrying a request that had landed, and a different one is a rival write,
@@ -13,14 +14,15 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { bounded } from "./abortable.js";
 import type {
-  FallbackMarker,
+  FallbackOutcome,
+  FallbackWrite,
   ReadOptions,
   SessionRecord,
   SessionStore,
   StoreCallOptions,
   WriteOutcome,
 } from "./ports.js";
-import { sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { sessionAttribute, sessionItem, sessionRecordFromItem } from "./session-item.js";
 import { SESSIONS_TABLE, tableName } from "./tables.js";
 
 export class DynamoSessionStore implements SessionStore {
@@ -69,7 +71,8 @@ export class DynamoSessionStore implements SessionStore {
           new PutCommand({
             TableName: this.table,
             Item: { ...sessionItem(next), writeId },
-            ConditionExpression: "rev = :prevRev",
+            // Fenced: a write computed before a fallback answer can never land after its marker.
+            ConditionExpression: "rev = :prevRev AND attribute_not_exists(fallback)",
             ExpressionAttributeValues: { ":prevRev": prev.rev },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
@@ -82,21 +85,43 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async markFallback(sessionId: string, marker: FallbackMarker, options: { timeoutMs?: number } = {}): Promise<void> {
+  async markFallback(write: FallbackWrite, options?: StoreCallOptions): Promise<FallbackOutcome> {
+    const values: Record<string, unknown> = {
+      ":marker": write.marker,
+      ":eventId": write.eventId,
+      ":answer": write.answer,
+      ":expiresAt": write.expiresAt,
+      ":zero": 0,
+      ":one": 1,
+    };
+    let set = "fallback = :marker, lastEventId = :eventId, lastAnswer = :answer, expiresAt = :expiresAt";
+    let condition = "attribute_not_exists(fallback)";
+    if (write.session) {
+      set += ", #session = :session";
+      values[":session"] = sessionAttribute(write.session);
+    } else {
+      condition = `attribute_exists(sessionId) AND ${condition}`;
+    }
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { sessionId },
-          UpdateExpression: "SET fallback = :marker, rev = rev + :one",
-          ConditionExpression: "attribute_exists(sessionId) AND attribute_not_exists(fallback)",
-          ExpressionAttributeValues: { ":marker": marker, ":one": 1 },
-        }),
-        options.timeoutMs !== undefined ? { abortSignal: AbortSignal.timeout(options.timeoutMs) } : {},
+      await bounded(options, (http) =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { sessionId: write.sessionId },
+            // writeId goes: a retried write of ours that finds it must not take itself for the winner
+            UpdateExpression: `SET ${set}, rev = if_not_exists(rev, :zero) + :one REMOVE writeId`,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+            ...(write.session && { ExpressionAttributeNames: { "#session": "session" } }),
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+          http,
+        ),
       );
+      return "marked";
     } catch (error) {
-      // Unknown session, or a marker is there already: the first fallback is the one that ended the call.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return error.Item ? "already" : "absent";
     }
   }
 
@@ -105,7 +130,7 @@ export class DynamoSessionStore implements SessionStore {
     // The SDK retries timed-out requests; when our first attempt did land, the retry "conflicts" with our own
     // write, which the writeId (the same in every attempt of one request) recognises.
     const item = error.Item ? unmarshall(error.Item) : undefined;
-    if (item?.writeId === writeId) return { ok: true, record: attempted };
+    if (item?.writeId === writeId && item.fallback === undefined) return { ok: true, record: attempted };
     return { ok: false, current: item ? sessionRecordFromItem(item) : undefined };
   }
 }

@@ -5,7 +5,8 @@
  */
 import type { CompiledMachine } from "../engine/machine.js";
 import type {
-  FallbackMarker,
+  FallbackOutcome,
+  FallbackWrite,
   FlowVersionStore,
   ReadOptions,
   ReportItem,
@@ -17,7 +18,7 @@ import type {
   SummaryStore,
   WriteOutcome,
 } from "./ports.js";
-import { sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { sessionAttribute, sessionItem, sessionRecordFromItem } from "./session-item.js";
 
 function copy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -46,9 +47,29 @@ export class MemorySessionStore implements SessionStore {
       );
     }
     const current = this.read(prev.session.sessionId);
-    if (current?.rev !== prev.rev) return conflict(current);
+    if (current?.rev !== prev.rev || current.fallback !== undefined) return conflict(current);
     this.write(next);
     return { ok: true, record: next };
+  }
+
+  async markFallback(write: FallbackWrite): Promise<FallbackOutcome> {
+    const item = this.items.get(write.sessionId);
+    if (item?.fallback !== undefined) return "already";
+    if (!item && !write.session) return "absent";
+    this.items.set(
+      write.sessionId,
+      copy({
+        ...item,
+        sessionId: write.sessionId,
+        ...(write.session && { session: sessionAttribute(write.session) }),
+        rev: ((item?.rev as number | undefined) ?? 0) + 1,
+        fallback: write.marker,
+        lastEventId: write.eventId,
+        lastAnswer: write.answer,
+        expiresAt: write.expiresAt,
+      }),
+    );
+    return "marked";
   }
 
   /** The session half of MemorySummaryStore.putOnce's "transaction": false when the session moved on. */
@@ -60,11 +81,6 @@ export class MemorySessionStore implements SessionStore {
   end(end: SessionEnd): void {
     const current = this.read(end.sessionId);
     if (current) this.write({ ...current, endedAt: end.endedAt, rev: current.rev + 1 });
-  }
-
-  async markFallback(sessionId: string, marker: FallbackMarker): Promise<void> {
-    const current = this.read(sessionId);
-    if (current && current.fallback === undefined) this.write({ ...current, fallback: marker, rev: current.rev + 1 });
   }
 
   private read(sessionId: string): SessionRecord | undefined {

@@ -20,7 +20,10 @@ export interface SessionRecord {
   expiresAt: number;
   /** set once the VSS arrived */
   endedAt?: string;
-  /** set when the caller was answered with the fallback (PLAN contract 4): the truth for the `failed` outcome */
+  /**
+   * Set when the caller was answered with the fallback (PLAN contract 4). Final: no session write succeeds once it
+   * is there, and readers take a session carrying it as over, in the fallback state (see sessionRecordFromItem).
+   */
   fallback?: FallbackMarker;
   /** an event is performing a request with side effects (see FetchClaim); absent otherwise */
   claim?: FetchClaim;
@@ -51,6 +54,26 @@ export interface FetchClaim {
   effect: FetchEffect;
 }
 
+/** What markFallback writes: the marker, and what the caller heard, so the item says so whatever lands late. */
+export interface FallbackWrite {
+  sessionId: string;
+  marker: FallbackMarker;
+  /** the event answered with the fallback, and that answer: a redelivery of the event gets it again */
+  eventId: string;
+  answer: VcaAnswer;
+  /**
+   * The session as the caller heard it (ended, in the fallback state). Present: the item is written whether or not
+   * it exists, covering a create that timed out and lands later. Absent (the session could not even be read): only
+   * an existing item is marked.
+   */
+  session?: Session;
+  expiresAt: number;
+}
+
+/** marked: this write put the marker; already: an earlier marker stays (the first fallback is the one heard);
+ * absent: no session item to mark (and none given to write). */
+export type FallbackOutcome = "marked" | "already" | "absent";
+
 export type WriteOutcome = { ok: true; record: SessionRecord } | { ok: false; current: SessionRecord | undefined };
 
 /** Per call: `signal` aborts the request (the event's deadline); an aborted call rejects at once. */
@@ -72,10 +95,13 @@ export interface SessionStore {
   /** Replace `prev` with `next` only if the stored rev is still prev.rev; next.rev must be prev.rev + 1.
    * On conflict returns the current record without a second read. */
   replace(prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions): Promise<WriteOutcome>;
-  /** Record that the caller was answered with the fallback (the first marker stays), bumping rev so a write based
-   * on the record before it fails its check instead of dropping it. Best-effort: never creates a session; gives up
-   * after `timeoutMs` (the caller is waiting for the fallback answer). */
-  markFallback(sessionId: string, marker: FallbackMarker, options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Fence the session after a fallback answer: the marker, the event and its answer, and (when given) the session
+   * as heard, written unconditionally but for an earlier marker, bumping rev. Every create and replace is
+   * conditional on the item's absence or on rev and no marker, so a write that was in flight when the fallback was
+   * answered either lands before this (and is overwritten) or after it (and fails its condition).
+   */
+  markFallback(write: FallbackWrite, options?: StoreCallOptions): Promise<FallbackOutcome>;
 }
 
 export interface FlowVersionStore {
@@ -112,6 +138,8 @@ export interface SummaryRecord {
   /** masked like the logs mask numbers (+65****0001) */
   caller?: string;
   called?: string;
+  /** the session's fallback marker: the caller was answered with the fallback, whatever else the session says */
+  fallback?: FallbackMarker;
   /** the sort key of the summaries' by-flow index (SUMMARIES_BY_FLOW_INDEX): when the summary arrived */
   receivedAt: string;
   expiresAt: number;

@@ -1,13 +1,13 @@
 /** How a SessionRecord is laid out as a DynamoDB item, shared by the DynamoDB and in-memory adapters. */
-import type { SessionRecord } from "./ports.js";
+import type { Session } from "../engine/session.js";
+import type { FallbackMarker, SessionRecord } from "./ports.js";
 import { decodeTransitions, encodeTransitions } from "./transitions-codec.js";
 
-/** The stored item: the record plus its key. Optional fields that are undefined are left out. The session's
- * transitions are stored as text (src/store/transitions-codec.ts): a third of the bytes of a list of maps. */
+/** The stored item: the record plus its key. Optional fields that are undefined are left out. */
 export function sessionItem(record: SessionRecord): Record<string, unknown> {
   return {
     sessionId: record.session.sessionId,
-    session: { ...record.session, transitions: encodeTransitions(record.session.transitions ?? []) },
+    session: sessionAttribute(record.session),
     rev: record.rev,
     expiresAt: record.expiresAt,
     ...(record.lastEventId !== undefined ? { lastEventId: record.lastEventId } : {}),
@@ -18,13 +18,27 @@ export function sessionItem(record: SessionRecord): Record<string, unknown> {
   };
 }
 
+/** The `session` attribute: the session with its transitions as text (src/store/transitions-codec.ts), a third of
+ * the bytes of a list of maps. Every writer of the attribute uses it (the fallback marker too). */
+export function sessionAttribute(session: Session): Record<string, unknown> {
+  return { ...session, transitions: encodeTransitions(session.transitions ?? []) };
+}
+
+/**
+ * The record an item stands for. A fallback marker is final: a session carrying one is over, in the state the
+ * fallback rendered, whatever else landed in the item (a marker that could not restore the session as heard).
+ */
 export function sessionRecordFromItem(item: Record<string, unknown>): SessionRecord {
-  const stored = item.session as Omit<SessionRecord["session"], "transitions"> & { transitions?: unknown };
-  const session: SessionRecord["session"] = {
+  const fallback = item.fallback as FallbackMarker | undefined;
+  const stored = item.session as Omit<Session, "transitions"> & { transitions?: unknown };
+  let session: Session = {
     ...stored,
     // Items stored before transitions were kept have none.
     transitions: typeof stored.transitions === "string" ? decodeTransitions(stored.transitions) : [],
   };
+  if (fallback && session.status !== "ended") {
+    session = { ...session, status: "ended", state: fallback.state ?? session.state };
+  }
   const record: SessionRecord = {
     session,
     rev: item.rev as number,
@@ -33,7 +47,7 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
   if (item.lastEventId !== undefined) record.lastEventId = item.lastEventId as string;
   if (item.lastAnswer !== undefined) record.lastAnswer = item.lastAnswer as SessionRecord["lastAnswer"];
   if (item.endedAt !== undefined) record.endedAt = item.endedAt as string;
-  if (item.fallback !== undefined) record.fallback = item.fallback as SessionRecord["fallback"];
+  if (fallback !== undefined) record.fallback = fallback;
   if (item.claim !== undefined) record.claim = item.claim as SessionRecord["claim"];
   return record;
 }

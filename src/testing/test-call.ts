@@ -35,7 +35,14 @@ import {
   sessionSummaryEvent,
   simulateCapture,
 } from "../local/simulated-8x8.js";
-import type { ReadOptions, SessionRecord, SessionStore, StoreCallOptions, SummaryRecord } from "../store/ports.js";
+import type {
+  FallbackWrite,
+  ReadOptions,
+  SessionRecord,
+  SessionStore,
+  StoreCallOptions,
+  SummaryRecord,
+} from "../store/ports.js";
 import type { FetchObserver } from "../webhooks/fetch-effects.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type ProxyHandler } from "../webhooks/http-handlers.js";
@@ -120,8 +127,9 @@ class FaultInjectingSessionStore implements SessionStore {
     return this.store.replace(prev, next, options);
   }
 
-  async markFallback(...args: Parameters<SessionStore["markFallback"]>) {
-    return this.store.markFallback(...args);
+  async markFallback(write: FallbackWrite, options?: StoreCallOptions) {
+    this.check("write");
+    return this.store.markFallback(write, options);
   }
 }
 

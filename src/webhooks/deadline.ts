@@ -4,7 +4,7 @@
  * The budget is per event, not per request: a read that succeeds only on its last attempt leaves little for the
  * write that follows, instead of each getting the SDK's full three attempts.
  */
-import type { ReadOptions, SessionRecord, SessionStore, StoreCallOptions } from "../store/ports.js";
+import type { FallbackWrite, ReadOptions, SessionRecord, SessionStore, StoreCallOptions } from "../store/ports.js";
 
 /** The event's own work (reads, engine, writes, requests), from the moment the handler got the request. */
 export const VCA_EVENT_BUDGET_MS = 1_300;
@@ -14,11 +14,11 @@ export const FALLBACK_MARKER_BUDGET_MS = 300;
 const LAMBDA_MARGIN_MS = 500;
 
 /** An AbortSignal that fires when the event's budget is spent (sooner if the Lambda has less time left). */
-export function eventDeadline(lambdaRemainingMs?: number): AbortSignal {
+export function eventDeadline(budgetMs = VCA_EVENT_BUDGET_MS, lambdaRemainingMs?: number): AbortSignal {
   const budget =
     lambdaRemainingMs === undefined
-      ? VCA_EVENT_BUDGET_MS
-      : Math.max(0, Math.min(VCA_EVENT_BUDGET_MS, lambdaRemainingMs - LAMBDA_MARGIN_MS - FALLBACK_MARKER_BUDGET_MS));
+      ? budgetMs
+      : Math.max(0, Math.min(budgetMs, lambdaRemainingMs - LAMBDA_MARGIN_MS - FALLBACK_MARKER_BUDGET_MS));
   return AbortSignal.timeout(budget);
 }
 
@@ -34,6 +34,7 @@ export function sessionsWithin(store: SessionStore, signal: AbortSignal): Sessio
       store.create(record, now, within(options, signal)),
     replace: (prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions) =>
       store.replace(prev, next, within(options, signal)),
-    markFallback: (...args: Parameters<SessionStore["markFallback"]>) => store.markFallback(...args),
+    // written after the deadline, with a budget of its own (FALLBACK_MARKER_BUDGET_MS): never bound to this one
+    markFallback: (write: FallbackWrite, options?: StoreCallOptions) => store.markFallback(write, options),
   };
 }

@@ -13,10 +13,11 @@ import { countMetric, flushMetrics, MetricName, type Metrics } from "../observab
 import { isTransientStoreError } from "../store/errors.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
+import { eventDeadline } from "./deadline.js";
+import type { FallbackMarkers } from "./fallback-markers.js";
 import type { FetchObserver } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
-import { eventDeadline } from "./deadline.js";
 import { toVcaEvent } from "./vca-event.js";
 import { type FallbackObserver, handleVcaEvent, type StepObserver } from "./vca-service.js";
 import { handleVssEvent } from "./vss-service.js";
@@ -44,6 +45,10 @@ export interface WebhookDeps {
   onFetch?: FetchObserver;
   /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
+  /** fallback markers written by the VCA and awaited by the VSS (default: shared by handlers on `sessions`) */
+  markers?: FallbackMarkers;
+  /** each VCA event's deadline (default VCA_EVENT_BUDGET_MS; tests of healthy paths on a loaded machine widen it) */
+  eventBudgetMs?: number;
 }
 
 /**
@@ -127,7 +132,7 @@ async function admit(
 export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
   return async (event) => {
     // The event's deadline starts now: authentication (a secret fetch) and parsing count against it.
-    const signal = eventDeadline();
+    const signal = eventDeadline(deps.eventBudgetMs);
     let validEvent = false;
     try {
       const admitted = await admit(deps, event, "VCA");

@@ -20,8 +20,9 @@ import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
-import type { FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
-import { eventDeadline, sessionsWithin } from "./deadline.js";
+import type { FallbackWrite, FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
+import { eventDeadline, FALLBACK_MARKER_BUDGET_MS, sessionsWithin } from "./deadline.js";
+import { type FallbackMarkers, markersFor } from "./fallback-markers.js";
 import { type Completed, completeStep, type FetchObserver, pollDelay, sleep, unknownOutcome } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VcaEvent } from "./vca-event.js";
@@ -48,6 +49,8 @@ export interface VcaDeps {
   fetcher?: FetchPerformer;
   /** told once per request performed: service, path template, status, route, duration (local stack, studio) */
   onFetch?: FetchObserver;
+  /** where fallback markers are written and retried (default: the ones shared by handlers on `sessions`) */
+  markers?: FallbackMarkers;
   /**
    * The event's deadline (./deadline.ts): handleVcaEvent bounds every store call with it, and requests to services
    * must take it too. Absent: handleVcaEvent starts one of VCA_EVENT_BUDGET_MS.
@@ -96,7 +99,6 @@ export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<V
   const signal = outer.signal ?? eventDeadline();
   const deps: VcaDeps = { ...outer, signal, sessions: sessionsWithin(outer.sessions, signal) };
   const now = deps.now();
-  const started = performance.now();
   const context: FaultContext = {};
   try {
     if (event.callStatus !== "CALL_RECEIVED") return await continueSession(deps, event, now, context);
@@ -113,50 +115,51 @@ export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<V
       state: context.session?.state,
       ...errorFields(err),
     });
-    const result = fallback(deps, context.machine ?? routedMachine(deps, event), context.session, now);
-    const target = markerTarget(event, context);
-    if (target) await markFallback(deps, target, result.rendered, now, started);
+    const machine = context.machine ?? routedMachine(deps, event);
+    const result = fallback(deps, machine, context.session, now);
+    await recordFallback(outer, event, context, result, now);
     return { answer: result.answer, outcome: result.outcome };
   }
 }
 
-/** The fallback marker may delay the apology by at most this much (DynamoDB may be what failed). */
-export const FALLBACK_MARKER_TIMEOUT_MS = 300;
-/** Past this much time since the event arrived, the caller has waited enough: no marker is attempted. */
-const FALLBACK_MARKER_LATEST_MS = 1_500;
-
 /**
- * Best-effort record that this session's caller was answered with the fallback (PLAN contract 4), so analytics
- * counts the call as `failed`. Only for a session known to be stored; bounded in time; a failure is logged only.
+ * Fence the session behind the fallback answer and store what the caller heard (./fallback-markers.ts). With the
+ * session known (read, or created by this event), the item is written as heard whether or not it exists, since
+ * this event's own create or replace may still land; without it (the read failed), an existing item is marked.
  */
-async function markFallback(
+async function recordFallback(
   deps: VcaDeps,
-  target: { sessionId: string; turn: number },
-  rendered: string | null,
+  event: VcaEvent,
+  context: FaultContext,
+  result: ReturnType<typeof fallback>,
   now: Date,
-  started: number,
 ): Promise<void> {
-  const remaining = FALLBACK_MARKER_LATEST_MS - (performance.now() - started);
-  if (remaining <= 0) return;
-  const marker = { at: now.toISOString(), turn: target.turn, state: rendered };
-  try {
-    const timeoutMs = Math.min(FALLBACK_MARKER_TIMEOUT_MS, remaining);
-    await deps.sessions.markFallback(target.sessionId, marker, { timeoutMs });
-  } catch (err) {
-    deps.logger.warn("Could not record the fallback marker", errorFields(err));
+  const { session, machine } = context;
+  const write: FallbackWrite = {
+    sessionId: event.sessionId,
+    marker: { at: now.toISOString(), turn: session?.turn ?? echoedTurn(event), state: result.visited[0] ?? null },
+    eventId: event.eventId,
+    answer: result.answer,
+    expiresAt: expiresAt(deps, now),
+  };
+  if (session) {
+    const heard: Session = {
+      ...session,
+      status: "ended",
+      state: result.visited.at(-1) ?? session.state,
+      clientActionId: result.answer.clientActionId,
+      path: [...session.path, ...result.visited],
+    };
+    write.session = machine ? withoutSecretsOnceEnded(machine, heard) : { ...heard, vars: maskVars(heard.vars, "all") };
   }
+  await markersFor(deps).record(write, FALLBACK_MARKER_BUDGET_MS);
 }
 
-/**
- * The stored session a fallback answer belongs to: the one read, or, when reading it is what failed, the one the
- * event continues (its turn is in the clientActionId it echoes, `<state>:<turn>`). A new inbound call whose
- * session could not be created has none (the marker never creates a session).
- */
-function markerTarget(event: VcaEvent, context: FaultContext): { sessionId: string; turn: number } | undefined {
-  if (context.stored) return { sessionId: context.stored.session.sessionId, turn: context.stored.session.turn };
-  if (event.callStatus === "CALL_RECEIVED" && event.direction === "INBOUND") return undefined;
+/** When the session could not be read: the turn the event answers, from the clientActionId it echoes
+ * (`<state>:<turn>`). */
+function echoedTurn(event: VcaEvent): number {
   const turn = Number(event.clientActionId?.split(":").at(-1));
-  return { sessionId: event.sessionId, turn: Number.isInteger(turn) ? turn : 0 };
+  return Number.isInteger(turn) ? turn : 0;
 }
 
 /**
@@ -171,8 +174,6 @@ function routedMachine(deps: VcaDeps, event: VcaEvent): CompiledMachine | undefi
 interface FaultContext {
   machine?: CompiledMachine;
   session?: Session;
-  /** the session's record as read from the store: a fallback marker can be written on it */
-  stored?: SessionRecord;
 }
 
 function expiresAt(deps: VcaDeps, now: Date): number {
@@ -188,9 +189,7 @@ function fallback(deps: VcaDeps, machine: CompiledMachine | undefined, session: 
   const { actions, visited } = fallbackStep(machine, session, now);
   if (machine && visited.length > 0) deps.onFallback?.(machine.flow, visited);
   const answer: VcaAnswer = { clientActionId: `error:${session?.turn ?? 0}`, callflow: actions };
-  /** the onError state rendered, null for the built-in apology */
-  const rendered = visited[0] ?? null;
-  return { answer, outcome: "fallback" as const, rendered };
+  return { answer, outcome: "fallback" as const, visited };
 }
 
 async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
@@ -258,7 +257,6 @@ async function lostStart(
 ): Promise<VcaResult> {
   if (!current) throw new VcaFault("create conflicted but no current session was returned");
   context.session = current.session;
-  context.stored = current;
   if (current.lastEventId === event.eventId && current.lastAnswer) return duplicate(deps, current);
   if (current.claim) return lostStart(deps, event, await settleClaim(deps, current, now, context), now, context);
   if (!current.lastAnswer) throw new VcaFault("create conflicted but no current session answer was returned");
@@ -286,7 +284,6 @@ async function resumeOutbound(deps: VcaDeps, event: VcaEvent, now: Date, context
     return fallbackResult(deps, now);
   }
   context.session = record.session;
-  context.stored = record;
   if (record.lastEventId === event.eventId) return duplicate(deps, record);
   deps.logger.info("CALL_RECEIVED for a prepared outbound session; re-issuing its current prompt", {
     flow: record.session.flow,
@@ -318,7 +315,6 @@ async function advance(
 ): Promise<VcaResult> {
   const { session } = record;
   context.session = session;
-  context.stored = record;
   if (record.lastEventId === event.eventId && record.lastAnswer) return duplicate(deps, record);
   if (session.status === "ended" || record.endedAt !== undefined) {
     return { answer: { clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, outcome: "ended" };

@@ -11,6 +11,7 @@ import { errorFields, type Logger, withholdValues } from "../observability/logge
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { SessionRecord, SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
+import { type FallbackMarkers, markersFor } from "./fallback-markers.js";
 import type { FlowRegistry } from "./flow-registry.js";
 import type { VssRequest } from "./validation.js";
 
@@ -28,6 +29,8 @@ export interface VssDeps {
   /** told of the `Call Completed` event of each summary stored (the local stack; deployed, the summaries table's
    * stream publishes instead, at least once and off this path). A failure here is logged, never retried. */
   events?: EventPublisher;
+  /** the VCA's pending fallback markers (default: the ones shared by handlers on `sessions`) */
+  markers?: FallbackMarkers;
 }
 
 /** The per-flow outcome counters (no per-state dimension: see src/observability/metrics.ts). */
@@ -76,6 +79,9 @@ export class VssBusy extends Error {
   override readonly name = "VssBusy";
 }
 
+/** How long a summary waits for a pending fallback marker of its session (the store is likely struggling). */
+const MARKER_SETTLE_MS = 2_000;
+
 /** How often the summary is rebuilt when the session moved on between reading it and ending it. */
 const MAX_SUMMARY_ATTEMPTS = 3;
 
@@ -87,6 +93,8 @@ const MAX_SUMMARY_ATTEMPTS = 3;
 export async function handleVssEvent(deps: VssDeps, request: VssRequest, body: string): Promise<VssResult> {
   const now = deps.now();
   const { payload } = request;
+  // A fallback marker of this call still waiting to be written would change what the summary must say.
+  await markersFor(deps).settle(payload.sessionId, MARKER_SETTLE_MS);
   for (let attempt = 0; attempt < MAX_SUMMARY_ATTEMPTS; attempt++) {
     const record = await deps.sessions.get(payload.sessionId, now, { includeExpired: true });
     const summary = await summarise(deps, request, body, record, now);
@@ -143,6 +151,7 @@ async function summarise(
   summary.startedAt = session.startedAt;
   summary.caller = maskPhone(session.caller);
   summary.called = maskPhone(session.called);
+  if (record.fallback) summary.fallback = record.fallback;
   return summary;
 }
 
@@ -177,6 +186,7 @@ async function report(
     legs: legsOf(payload.details).map((leg) => ({ ...leg, callStatus: label(leg.callStatus) })),
     errorDetails: errorDetailsForLog(payload.errorDetails),
     knownSession: session !== undefined,
+    fallback: record?.fallback !== undefined,
   });
   await publish(deps, summary);
 }

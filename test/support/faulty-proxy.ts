@@ -66,7 +66,10 @@ export async function faultyProxy(target: string, rule: Rule = () => "forward"):
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks);
-      const operation = String(req.headers["x-amz-target"] ?? "").split(".").at(-1) ?? "";
+      const operation =
+        String(req.headers["x-amz-target"] ?? "")
+          .split(".")
+          .at(-1) ?? "";
       seen[operation] = (seen[operation] ?? 0) + 1;
       const verdict = proxy.rule(operation, body.toString("utf8"));
       if (verdict === "forward") void forward(req, body, res);
