@@ -1,35 +1,69 @@
 /**
  * The one structured logger (Powertools): JSON lines with service "callflow", the level from LOG_LEVEL, and the
- * call's sessionId/callId attached while an event is handled. Never log raw webhook bodies: they hold numbers.
+ * request's keys (sessionId, callId, requestId) on every line while it is handled. Never log raw webhook bodies:
+ * they hold numbers.
+ *
+ * The request's keys live in an AsyncLocalStorage, not on the logger: the local server handles requests
+ * concurrently on one logger, and keys appended to it (Powertools' appendKeys) leaked between requests: the right
+ * sessionId once, a wrong one once, none 98 times in 100 concurrent calls.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { ConstructorOptions, LogItemExtraInput, LogItemMessage } from "@aws-lambda-powertools/logger/types";
 
 export type { Logger } from "@aws-lambda-powertools/logger";
 
 export const SERVICE_NAME = "callflow";
 
+export interface CorrelationKeys {
+  sessionId?: string;
+  callId?: string;
+  /** API Gateway's request id (the local server makes one per request) */
+  requestId?: string;
+}
+
+const requestKeys = new AsyncLocalStorage<Readonly<Record<string, string>>>();
+
+/** A Powertools Logger that adds the current request's keys to every item, and makes children of its kind. */
+class RequestScopedLogger extends Logger {
+  protected override createAndPopulateLogItem(
+    logLevel: number,
+    input: LogItemMessage,
+    extraInput: LogItemExtraInput,
+  ): ReturnType<Logger["createAndPopulateLogItem"]> {
+    const item = super.createAndPopulateLogItem(logLevel, input, extraInput);
+    const keys = requestKeys.getStore();
+    if (keys) {
+      const present = item.getAttributes();
+      for (const [key, value] of Object.entries(keys))
+        if (present[key] === undefined) item.addAttributes({ [key]: value });
+    }
+    return item;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new RequestScopedLogger(options);
+  }
+}
+
 /** Create once per process (module scope in a Lambda). LOG_LEVEL is read by Powertools itself. */
 export function createLogger(options: { serviceName?: string; logLevel?: string } = {}): Logger {
-  return new Logger({
+  return new RequestScopedLogger({
     serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     ...(options.logLevel !== undefined && { logLevel: options.logLevel as "INFO" }),
   });
 }
 
-export interface CorrelationKeys {
-  sessionId?: string;
-  callId?: string;
-}
-
-/** Run `work` with the call's ids on every log line, and take them off afterwards whatever happens. */
-export async function withCorrelation<T>(logger: Logger, keys: CorrelationKeys, work: () => Promise<T>): Promise<T> {
-  const defined = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined));
-  logger.appendKeys(defined);
-  try {
-    return await work();
-  } finally {
-    logger.removeKeys(Object.keys(defined));
-  }
+/**
+ * Run `work` with these keys on every line any of our loggers writes during it (nested calls add to the outer
+ * keys). Scoped to `work`'s async context: concurrent requests never see each other's keys.
+ */
+export function withCorrelation<T>(keys: CorrelationKeys, work: () => Promise<T>): Promise<T> {
+  const defined = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >;
+  return requestKeys.run({ ...requestKeys.getStore(), ...defined }, work);
 }
 
 /**

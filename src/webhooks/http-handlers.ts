@@ -3,7 +3,7 @@
  * and schema checks (400 with a reason; nothing is written), then the domain call (200). The Lambdas and the local
  * server build their handlers here with their own dependencies.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { EventPublisher } from "../analytics/publisher.js";
 import type { VcaAnswer } from "../engine/callflow.js";
 import { fallbackActions } from "../engine/engine.js";
@@ -57,7 +57,15 @@ export interface WebhookDeps {
  */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
 
-export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+/** `context`: the Lambda's, when there is one (request id and cold start on every log line, its time left). */
+export type ProxyHandler = (event: APIGatewayProxyEvent, context?: Context) => Promise<APIGatewayProxyResult>;
+
+/** The Lambda context onto the logger (Powertools: function_request_id, cold_start), and the request's own id. */
+function requestKeys(deps: WebhookDeps, event: APIGatewayProxyEvent, context: Context | undefined) {
+  if (context) deps.logger.addContext(context);
+  const requestId = event.requestContext?.requestId;
+  return requestId ? { requestId } : {};
+}
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -130,9 +138,10 @@ async function admit(
 }
 
 export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
-  return async (event) => {
+  return async (event, context) => {
     // The event's deadline starts now: authentication (a secret fetch) and parsing count against it.
-    const signal = eventDeadline(deps.eventBudgetMs);
+    const signal = eventDeadline(deps.eventBudgetMs, context?.getRemainingTimeInMillis());
+    const keys = requestKeys(deps, event, context);
     let validEvent = false;
     try {
       const admitted = await admit(deps, event, "VCA");
@@ -144,7 +153,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       }
       validEvent = true;
       const vca = toVcaEvent(valid.value);
-      return await withCorrelation(deps.logger, { sessionId: vca.sessionId, callId: vca.callId }, async () => {
+      return await withCorrelation({ ...keys, sessionId: vca.sessionId, callId: vca.callId }, async () => {
         const result = await handleVcaEvent({ ...deps, signal }, vca);
         deps.logger.info("VCA answered", {
           eventId: vca.eventId,
@@ -172,7 +181,8 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
 }
 
 export function createVssHandler(deps: WebhookDeps): ProxyHandler {
-  return async (event) => {
+  return async (event, context) => {
+    const keys = requestKeys(deps, event, context);
     try {
       const admitted = await admit(deps, event, "VSS");
       if ("reject" in admitted) return admitted.reject;
@@ -182,7 +192,7 @@ export function createVssHandler(deps: WebhookDeps): ProxyHandler {
         return respond(400, { error: valid.reason });
       }
       const request = valid.value;
-      return await withCorrelation(deps.logger, { sessionId: request.payload.sessionId }, async () => {
+      return await withCorrelation({ ...keys, sessionId: request.payload.sessionId }, async () => {
         try {
           const { created } = await handleVssEvent(deps, request, bodyText(event) ?? "");
           return respond(200, { ok: true, created });
