@@ -17,6 +17,7 @@ import { eventDeadline } from "./deadline.js";
 import type { FallbackMarkers } from "./fallback-markers.js";
 import type { FetchObserver } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
+import { RefusalLog } from "./refusals.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
 import { toVcaEvent } from "./vca-event.js";
 import { type FallbackObserver, handleVcaEvent, type StepObserver } from "./vca-service.js";
@@ -112,43 +113,49 @@ function bodyText(event: APIGatewayProxyEvent): string | null {
  */
 async function admit(
   deps: WebhookDeps,
+  refusals: RefusalLog,
   event: APIGatewayProxyEvent,
   kind: "VCA" | "VSS",
 ): Promise<{ body: unknown } | { reject: APIGatewayProxyResult }> {
   const limit = deps.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
   const size = bodyBytes(event);
+  const sourceIp = event.requestContext?.identity?.sourceIp;
   if (size > limit) {
-    deps.logger.warn(`${kind} webhook refused: body of ${size} bytes is over the ${limit} byte limit`, {
-      sourceIp: event.requestContext?.identity?.sourceIp,
-    });
+    refusals.refused(`${kind} webhook refused: body over the size limit`, 413, { sourceIp, bytes: size, limit });
     return { reject: bodyTooLarge(limit) };
   }
   if (deps.auth && !(await deps.auth.isAuthorised(event.headers))) {
-    deps.logger.warn(`${kind} webhook refused: missing or wrong auth header`, {
-      sourceIp: event.requestContext?.identity?.sourceIp,
-    });
+    refusals.refused(`${kind} webhook refused: missing or wrong auth header`, 403, { sourceIp });
     return { reject: respond(403, { error: "forbidden" }) };
   }
   const parsed = parseJsonBody(bodyText(event));
   if (!parsed.ok) {
-    deps.logger.warn(`${kind} webhook refused: ${parsed.reason}`);
+    refusals.refused(`${kind} webhook refused: ${parsed.reason}`, 400, { sourceIp });
     return { reject: respond(400, { error: parsed.reason }) };
   }
   return { body: parsed.value };
 }
 
+/** Refusals are logged per kind, aggregated (./refusals.ts), by each handler for the life of the process. */
+function refusalLog(deps: WebhookDeps): RefusalLog {
+  return new RefusalLog(deps.logger, () => deps.now().getTime());
+}
+
 export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
+  const refusals = refusalLog(deps);
   return async (event, context) => {
     // The event's deadline starts now: authentication (a secret fetch) and parsing count against it.
     const signal = eventDeadline(deps.eventBudgetMs, context?.getRemainingTimeInMillis());
     const keys = requestKeys(deps, event, context);
     let validEvent = false;
     try {
-      const admitted = await admit(deps, event, "VCA");
+      const admitted = await admit(deps, refusals, event, "VCA");
       if ("reject" in admitted) return admitted.reject;
       const valid = validateVca(admitted.body);
       if (!valid.ok) {
-        deps.logger.warn(`VCA webhook refused: ${valid.reason}`);
+        refusals.refused(`VCA webhook refused: ${valid.reason}`, 400, {
+          sourceIp: event.requestContext?.identity?.sourceIp,
+        });
         return respond(400, { error: valid.reason });
       }
       validEvent = true;
@@ -181,14 +188,17 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
 }
 
 export function createVssHandler(deps: WebhookDeps): ProxyHandler {
+  const refusals = refusalLog(deps);
   return async (event, context) => {
     const keys = requestKeys(deps, event, context);
     try {
-      const admitted = await admit(deps, event, "VSS");
+      const admitted = await admit(deps, refusals, event, "VSS");
       if ("reject" in admitted) return admitted.reject;
       const valid = validateVss(admitted.body);
       if (!valid.ok) {
-        deps.logger.warn(`VSS webhook refused: ${valid.reason}`);
+        refusals.refused(`VSS webhook refused: ${valid.reason}`, 400, {
+          sourceIp: event.requestContext?.identity?.sourceIp,
+        });
         return respond(400, { error: valid.reason });
       }
       const request = valid.value;
