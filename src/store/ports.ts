@@ -22,7 +22,7 @@ export interface SessionRecord {
   endedAt?: string;
   /**
    * Set when the caller was answered with the fallback (PLAN contract 4). Final: no session write succeeds once it
-   * is there, and readers take a session carrying it as over, in the fallback state (see sessionRecordFromItem).
+   * is there, and readers take a session carrying it as over (see sessionRecordFromItem).
    */
   fallback?: FallbackMarker;
   /** an event is performing a request with side effects (see FetchClaim); absent otherwise */
@@ -62,7 +62,7 @@ export interface FallbackWrite {
   eventId: string;
   answer: VcaAnswer;
   /**
-   * The session as the caller heard it (ended, in the fallback state). Present: the item is written whether or not
+   * The session as the caller heard it (ended where the fallback happened). Present: the item is written whether or not
    * it exists, covering a create that timed out and lands later. Absent (the session could not even be read): only
    * an existing item is marked.
    */

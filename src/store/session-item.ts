@@ -25,8 +25,8 @@ export function sessionAttribute(session: Session): Record<string, unknown> {
 }
 
 /**
- * The record an item stands for. A fallback marker is final: a session carrying one is over, in the state the
- * fallback rendered, whatever else landed in the item (a marker that could not restore the session as heard).
+ * The record an item stands for. A fallback marker is final: a session carrying one is over, whatever else landed
+ * in the item (a marker written when the session could not be read marks it without rewriting it).
  */
 export function sessionRecordFromItem(item: Record<string, unknown>): SessionRecord {
   const fallback = item.fallback as FallbackMarker | undefined;
@@ -36,9 +36,7 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
     // Items stored before transitions were kept have none.
     transitions: typeof stored.transitions === "string" ? decodeTransitions(stored.transitions) : [],
   };
-  if (fallback && session.status !== "ended") {
-    session = { ...session, status: "ended", state: fallback.state ?? session.state };
-  }
+  if (fallback && session.status !== "ended") session = { ...session, status: "ended" };
   const record: SessionRecord = {
     session,
     rev: item.rev as number,

@@ -2,7 +2,7 @@
  * Fallback markers (PLAN contract 4) with fencing: when a caller is answered with the fallback, the session item is
  * marked, and from then on no write computed before that answer can land (every create and replace is conditional
  * on the item's absence, or on its rev and on no marker: see SessionStore.markFallback). The marker also writes what
- * the caller heard: the session ended in the fallback state, the event and its answer. So whatever arrives late, a
+ * the caller heard: the session over where the fallback happened, the event and its answer. So whatever arrives late, a
  * timed-out write of the step the caller never heard, or a create that lands after the apology, the stored session
  * and the summary built from it say what the caller heard.
  *

@@ -143,13 +143,8 @@ async function recordFallback(
     expiresAt: expiresAt(deps, now),
   };
   if (session) {
-    const heard: Session = {
-      ...session,
-      status: "ended",
-      state: result.visited.at(-1) ?? session.state,
-      clientActionId: result.answer.clientActionId,
-      path: [...session.path, ...result.visited],
-    };
+    // Over, where the call was when it failed (analytics' `failed` state); the marker names the onError state heard.
+    const heard: Session = { ...session, status: "ended", clientActionId: result.answer.clientActionId };
     write.session = machine ? withoutSecretsOnceEnded(machine, heard) : { ...heard, vars: maskVars(heard.vars, "all") };
   }
   await markersFor(deps).record(write, FALLBACK_MARKER_BUDGET_MS);

@@ -153,7 +153,7 @@ describe("a DynamoDB that stops taking writes in the middle of a call", () => {
     const stored = await new DynamoSessionStore(doc).get(call.sessionId, h.clock.now());
     expect(disagreements(result.answer, stored)).toEqual([]);
     expect(stored?.fallback).toMatchObject({ turn: 1, state: "sorry" });
-    expect(stored?.session).toMatchObject({ state: "sorry", status: "ended" });
+    expect(stored?.session).toMatchObject({ state: "main", status: "ended" });
   });
 });
 
@@ -312,7 +312,8 @@ describe("writes that land after the caller heard the fallback", () => {
     const record = await sessions.get(call.sessionId, h.clock.now(), { includeExpired: true });
     const summary = await summaries.get(call.sessionId);
     expect(disagreements(heard, record, summary)).toEqual([]);
-    expect(summary?.finalState).toBe("sorry");
+    expect(summary?.finalState).toBe("main");
+    expect(summary?.outcome).toMatchObject({ kind: "failed", cause: "fallback", fallbackState: "sorry" });
     expect(record?.endedAt).toBeDefined();
   });
 });
