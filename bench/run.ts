@@ -29,6 +29,7 @@ const MEASUREMENTS = {
   cold: async (options) => (await import("./cold-start.js")).measureColdStart(options),
   e2e: async (options) => (await import("./end-to-end.js")).measureEndToEnd(options),
   fetch: async (options) => (await import("./fetch-step.js")).measureFetchStep(options),
+  encryption: async (options) => (await import("./encryption.js")).measureEncryption(options),
 } satisfies Record<string, (options: BenchOptions) => Promise<MeasurementResult>>;
 type MeasurementName = keyof typeof MEASUREMENTS;
 

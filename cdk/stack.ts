@@ -42,6 +42,7 @@ import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
 import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
 import { OUTPUT } from "./outputs.js";
+import { SessionEncryption } from "./session-encryption.js";
 
 /** The VCA's timeouts leave room for the largest fetch budget plus the store's (cdk/integration.ts); the p99
  * latency alarm still tells us long before a routine answer gets near them. */
@@ -112,13 +113,15 @@ export class CallflowStack extends Stack {
     });
     // Least privilege, from what each domain service actually calls (src/webhooks/*-service.ts):
     // VCA reads and conditionally writes sessions (Get, Put) and loads pinned flow versions.
-    // UpdateItem: the fallback marker (SessionStore.markFallback), a conditional SET that never creates a session.
+    // UpdateItem: the fallback marker (SessionStore.markFallback), which fences the session (it may create the
+    // item of a call whose create timed out, so that create can never land after the apology).
     this.vcaFunction.bindTable(
       this.tables.sessions,
       ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       SESSIONS_TABLE,
     );
     this.vcaFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
+    new SessionEncryption(this, "SessionEncryption", { users: [this.vcaFunction] });
     // VSS reads the session, then stores the summary once and marks the session ended in one transaction (a
     // conditional Put and an UpdateItem), and may load the session's flow version to describe the path.
     this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:GetItem", "dynamodb:UpdateItem"], SESSIONS_TABLE);

@@ -11,6 +11,7 @@ import { createLogger } from "../src/observability/logger.js";
 import { createMetrics } from "../src/observability/metrics.js";
 import { createDocumentClient } from "../src/store/dynamodb-client.js";
 import { createDynamoStores } from "../src/store/dynamodb-stores.js";
+import type { VarVault } from "../src/store/var-encryption.js";
 import { authenticatorFromEnv } from "../src/webhooks/auth.js";
 import { FlowRegistry } from "../src/webhooks/flow-registry.js";
 import type { WebhookDeps } from "../src/webhooks/http-handlers.js";
@@ -37,10 +38,11 @@ function secretsClient(): SecretsManagerClient {
 }
 let client: SecretsManagerClient | undefined;
 
-export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env): WebhookDeps {
+/** `vault`: encrypts sensitive session variables at rest (the VCA's, from kmsVaultFromEnv; the VSS needs none). */
+export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env, vault?: VarVault): WebhookDeps {
   const logger = createLogger();
   const metrics = createMetrics();
-  const stores = createDynamoStores(createDocumentClient({ env }), env);
+  const stores = createDynamoStores(createDocumentClient({ env }), env, vault);
   const ttl = positiveInt(env.SESSION_TTL_SECONDS);
   const summaryTtl = positiveInt(env.SUMMARY_TTL_SECONDS);
   return {

@@ -11,6 +11,7 @@ import { DynamoSessionStore } from "../store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../store/dynamodb-summary-store.js";
 import type { FlowVersionStore, SessionStore, SummaryStore } from "../store/ports.js";
 import { SESSIONS_TABLE, tableName } from "../store/tables.js";
+import { LocalKeyring, VarVault } from "../store/var-encryption.js";
 
 export interface LocalDynamo {
   endpoint: string;
@@ -44,7 +45,8 @@ export async function openLocalDynamo(options: { endpoint?: string } = {}): Prom
     return {
       endpoint: instance.endpoint,
       launched: instance.started,
-      sessions: new DynamoSessionStore(client),
+      // Sensitive variables are encrypted at rest locally too, with a local key instead of KMS.
+      sessions: new DynamoSessionStore(client, undefined, new VarVault(LocalKeyring.fromEnv())),
       summaries: new DynamoSummaryStore(client),
       flowVersions: new DynamoFlowVersionStore(client),
       async stop() {

@@ -22,20 +22,26 @@ import type {
   StoreCallOptions,
   WriteOutcome,
 } from "./ports.js";
-import { sessionAttribute, sessionItem, sessionRecordFromItem } from "./session-item.js";
+import { openedSessionRecord, sealedSessionItem, sessionAttribute } from "./session-item.js";
 import { SESSIONS_TABLE, tableName } from "./tables.js";
+import type { VarVault } from "./var-encryption.js";
 
 export class DynamoSessionStore implements SessionStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string = tableName(SESSIONS_TABLE),
+    /** encrypts the records' sensitive variables at rest; absent: they are stored as they are */
+    private readonly vault?: VarVault,
   ) {}
 
   async get(sessionId: string, now: Date, options?: ReadOptions): Promise<SessionRecord | undefined> {
-    const { Item } = await bounded(options, (http) =>
-      this.client.send(new GetCommand({ TableName: this.table, Key: { sessionId }, ConsistentRead: true }), http),
-    );
-    const record = Item ? sessionRecordFromItem(Item) : undefined;
+    const record = await bounded(options, async (http) => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { sessionId }, ConsistentRead: true }),
+        http,
+      );
+      return Item ? openedSessionRecord(Item, this.vault) : undefined;
+    });
     // TTL deletion lags by up to days: an expired item is a finished call, not a live one.
     if (options?.includeExpired) return record;
     return record && record.expiresAt > epochSeconds(now) ? record : undefined;
@@ -44,11 +50,12 @@ export class DynamoSessionStore implements SessionStore {
   async create(record: SessionRecord, now: Date, options?: StoreCallOptions): Promise<WriteOutcome> {
     const writeId = randomUUID();
     try {
-      await bounded(options, (http) =>
+      // Sealing may wait on KMS (a new data key): inside the bounded call, so the deadline covers it too.
+      await bounded(options, async (http) =>
         this.client.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...sessionItem(record), writeId },
+            Item: { ...(await sealedSessionItem(record, this.vault)), writeId },
             ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
             ExpressionAttributeValues: { ":now": epochSeconds(now) },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -65,12 +72,14 @@ export class DynamoSessionStore implements SessionStore {
   async replace(prev: SessionRecord, next: SessionRecord, options?: StoreCallOptions): Promise<WriteOutcome> {
     assertSuccessor(prev, next);
     const writeId = randomUUID();
+    // Once sealed, always sealed: a record built without the names keeps those of the record it replaces.
+    const names = next.sensitive ?? prev.sensitive;
     try {
-      await bounded(options, (http) =>
+      await bounded(options, async (http) =>
         this.client.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...sessionItem(next), writeId },
+            Item: { ...(await sealedSessionItem(next, this.vault, names)), writeId },
             // Fenced: a write computed before a fallback answer can never land after its marker.
             ConditionExpression: "rev = :prevRev AND attribute_not_exists(fallback)",
             ExpressionAttributeValues: { ":prevRev": prev.rev },
@@ -108,8 +117,9 @@ export class DynamoSessionStore implements SessionStore {
           new UpdateCommand({
             TableName: this.table,
             Key: { sessionId: write.sessionId },
-            // writeId goes: a retried write of ours that finds it must not take itself for the winner
-            UpdateExpression: `SET ${set}, rev = if_not_exists(rev, :zero) + :one REMOVE writeId`,
+            // writeId goes: a retried write of ours that finds it must not take itself for the winner. With the
+            // session as heard (over: its secrets masked), the sealed values go too.
+            UpdateExpression: `SET ${set}, rev = if_not_exists(rev, :zero) + :one REMOVE writeId${write.session ? ", sealed" : ""}`,
             ConditionExpression: condition,
             ExpressionAttributeValues: values,
             ...(write.session && { ExpressionAttributeNames: { "#session": "session" } }),
@@ -125,13 +135,13 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  private conflict(error: unknown, attempted: SessionRecord, writeId: string): WriteOutcome {
+  private async conflict(error: unknown, attempted: SessionRecord, writeId: string): Promise<WriteOutcome> {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     // The SDK retries timed-out requests; when our first attempt did land, the retry "conflicts" with our own
     // write, which the writeId (the same in every attempt of one request) recognises.
     const item = error.Item ? unmarshall(error.Item) : undefined;
     if (item?.writeId === writeId && item.fallback === undefined) return { ok: true, record: attempted };
-    return { ok: false, current: item ? sessionRecordFromItem(item) : undefined };
+    return { ok: false, current: item ? await openedSessionRecord(item, this.vault) : undefined };
   }
 }
 

@@ -27,6 +27,11 @@ export interface SessionRecord {
   fallback?: FallbackMarker;
   /** an event is performing a request with side effects (see FetchClaim); absent otherwise */
   claim?: FetchClaim;
+  /**
+   * Variables kept encrypted at rest (the flow's sensitive ones: src/store/var-encryption.ts). Writers set it from
+   * the machine; readers get back the names that were sealed, so a write based on a read record keeps them sealed.
+   */
+  sensitive?: readonly string[];
 }
 
 /** When the fallback answer was sent: at (ISO), the session turn it answered, the onError state it rendered (null:

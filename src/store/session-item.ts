@@ -1,7 +1,9 @@
 /** How a SessionRecord is laid out as a DynamoDB item, shared by the DynamoDB and in-memory adapters. */
 import type { Session } from "../engine/session.js";
+import { MASK } from "../observability/masking.js";
 import type { FallbackMarker, SessionRecord } from "./ports.js";
 import { decodeTransitions, encodeTransitions } from "./transitions-codec.js";
+import type { SealedVars, VarVault } from "./var-encryption.js";
 
 /** The stored item: the record plus its key. Optional fields that are undefined are left out. */
 export function sessionItem(record: SessionRecord): Record<string, unknown> {
@@ -47,5 +49,40 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
   if (item.endedAt !== undefined) record.endedAt = item.endedAt as string;
   if (fallback !== undefined) record.fallback = fallback;
   if (item.claim !== undefined) record.claim = item.claim as SessionRecord["claim"];
+  const sealed = item.sealed as SealedVars | undefined;
+  if (sealed) {
+    // Still sealed (a reader without the key, e.g. the VSS, which only ever shows them masked): masked.
+    const names = Object.keys(sealed.vars);
+    for (const name of names) session.vars[name] = MASK;
+    record.sensitive = names;
+  }
+  return record;
+}
+
+/** The item with `record.sensitive` variables encrypted (VarVault), when there is a vault and something to seal. */
+export async function sealedSessionItem(
+  record: SessionRecord,
+  vault: VarVault | undefined,
+  names: readonly string[] | undefined = record.sensitive,
+): Promise<Record<string, unknown>> {
+  const item = sessionItem(record);
+  if (!vault || !names || names.length === 0) return item;
+  const { vars, sealed } = await vault.seal(record.session.sessionId, record.session.vars, names);
+  if (!sealed) return item;
+  return { ...item, session: { ...(item.session as Record<string, unknown>), vars }, sealed };
+}
+
+/** The record of an item whose sealed variables are opened (when there is a vault); see sessionRecordFromItem. */
+export async function openedSessionRecord(
+  item: Record<string, unknown>,
+  vault: VarVault | undefined,
+): Promise<SessionRecord> {
+  const sealed = item.sealed as SealedVars | undefined;
+  if (!sealed || !vault) return sessionRecordFromItem(item);
+  const { sealed: _opened, ...rest } = item;
+  const stored = item.session as Session;
+  const vars = { ...stored.vars, ...(await vault.open(stored.sessionId, sealed)) };
+  const record = sessionRecordFromItem({ ...rest, session: { ...stored, vars } });
+  record.sensitive = Object.keys(sealed.vars);
   return record;
 }

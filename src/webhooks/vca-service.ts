@@ -219,6 +219,7 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
   const record: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, step.session),
     rev: (done.base?.rev ?? 0) + 1,
+    sensitive: machine.sensitive,
     lastEventId: event.eventId,
     lastAnswer: answer,
     expiresAt: expiry,
@@ -333,6 +334,7 @@ async function advance(
   const next: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, step.session),
     rev: base.rev + 1,
+    sensitive: machine.sensitive,
     lastEventId: event.eventId,
     lastAnswer: answer,
     expiresAt: expiry,
@@ -585,6 +587,7 @@ export async function prepareOutboundSession(
   const record: SessionRecord = {
     session: step.session,
     rev: 1,
+    sensitive: machine.sensitive,
     lastAnswer: answerOf(step),
     expiresAt: Math.floor(input.now.getTime() / 1000) + (deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
   };
