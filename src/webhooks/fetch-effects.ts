@@ -14,6 +14,7 @@ import type { FetchErrorKind, FetchRequest, StepResult } from "../engine/session
 import type { FetchPerformer, PerformedFetch } from "../integration/performer.js";
 import type { Logger } from "../observability/logger.js";
 import type { FetchClaim, SessionRecord, SessionStore } from "../store/ports.js";
+import type { EventDeadline } from "./deadline.js";
 
 /**
  * Beyond the request's own timeout: resuming, the session write (with its retries), a slow secret read. A live
@@ -67,6 +68,8 @@ export interface EffectDeps {
   now: () => Date;
   fetcher?: FetchPerformer;
   onFetch?: FetchObserver;
+  /** the event's store budget: a request runs outside it (bounded by its own timeout) */
+  deadline?: EventDeadline;
 }
 
 /** Who is answering: the event, and the record as it stands (undefined: a session not stored yet). */
@@ -100,13 +103,15 @@ export async function completeStep(
   while (step.effect) {
     const { request } = step.effect;
     if (request.method !== "GET") {
-      const claimed = claimRecord(step, claimant, base);
+      const claimed = claimRecord(machine, step, claimant, base);
       const write = base ? await deps.sessions.replace(base, claimed) : await deps.sessions.create(claimed, deps.now());
       if (!write.ok) return { ok: false, current: write.current };
       base = claimed;
       claimId = claimed.claim?.id;
     }
-    const performed = await perform(deps, machine, request);
+    const performed = deps.deadline
+      ? await deps.deadline.outside(() => perform(deps, machine, request))
+      : await perform(deps, machine, request);
     const before = step.edges.length;
     step = resume(machine, step, performed.outcome, deps.now(), performed.durationMs);
     observe(deps, machine, step, request, performed, before);
@@ -115,7 +120,12 @@ export async function completeStep(
 }
 
 /** The record that claims the event for the request about to be sent. */
-function claimRecord(step: StepResult, claimant: Claimant, base: SessionRecord | undefined): SessionRecord {
+function claimRecord(
+  machine: CompiledMachine,
+  step: StepResult,
+  claimant: Claimant,
+  base: SessionRecord | undefined,
+): SessionRecord {
   const effect = step.effect as NonNullable<StepResult["effect"]>;
   const claim: FetchClaim = {
     id: randomUUID(),
@@ -125,7 +135,13 @@ function claimRecord(step: StepResult, claimant: Claimant, base: SessionRecord |
   };
   if (base) return { ...base, rev: base.rev + 1, claim };
   // A fetch before the first answer: the session is created holding the claim (no answer yet).
-  return { session: effect.continuation.session, rev: 1, expiresAt: claimant.expiresAt, claim };
+  return {
+    session: effect.continuation.session,
+    rev: 1,
+    sensitive: machine.sensitive,
+    expiresAt: claimant.expiresAt,
+    claim,
+  };
 }
 
 async function perform(deps: EffectDeps, machine: CompiledMachine, request: FetchRequest): Promise<PerformedFetch> {

@@ -13,7 +13,7 @@ import { countMetric, flushMetrics, MetricName, type Metrics } from "../observab
 import { isTransientStoreError } from "../store/errors.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
-import { eventDeadline } from "./deadline.js";
+import { EventDeadline } from "./deadline.js";
 import type { FallbackMarkers } from "./fallback-markers.js";
 import type { FetchObserver } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -145,7 +145,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
   const refusals = refusalLog(deps);
   return async (event, context) => {
     // The event's deadline starts now: authentication (a secret fetch) and parsing count against it.
-    const signal = eventDeadline(deps.eventBudgetMs, context?.getRemainingTimeInMillis());
+    const deadline = new EventDeadline(deps.eventBudgetMs, context?.getRemainingTimeInMillis());
     const keys = requestKeys(deps, event, context);
     let validEvent = false;
     try {
@@ -161,7 +161,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       validEvent = true;
       const vca = toVcaEvent(valid.value);
       return await withCorrelation({ ...keys, sessionId: vca.sessionId, callId: vca.callId }, async () => {
-        const result = await handleVcaEvent({ ...deps, signal }, vca);
+        const result = await handleVcaEvent({ ...deps, deadline }, vca);
         deps.logger.info("VCA answered", {
           eventId: vca.eventId,
           callStatus: vca.callStatus,
@@ -182,6 +182,7 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       };
       return respond(200, answer);
     } finally {
+      deadline.dispose();
       flushMetrics(deps.metrics);
     }
   };

@@ -21,7 +21,7 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
 import type { FallbackWrite, FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
-import { eventDeadline, FALLBACK_MARKER_BUDGET_MS, sessionsWithin } from "./deadline.js";
+import { EventDeadline, FALLBACK_MARKER_BUDGET_MS, sessionsWithin } from "./deadline.js";
 import { type FallbackMarkers, markersFor } from "./fallback-markers.js";
 import { type Completed, completeStep, type FetchObserver, pollDelay, sleep, unknownOutcome } from "./fetch-effects.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -52,10 +52,10 @@ export interface VcaDeps {
   /** where fallback markers are written and retried (default: the ones shared by handlers on `sessions`) */
   markers?: FallbackMarkers;
   /**
-   * The event's deadline (./deadline.ts): handleVcaEvent bounds every store call with it, and requests to services
-   * must take it too. Absent: handleVcaEvent starts one of VCA_EVENT_BUDGET_MS.
+   * The event's deadline (./deadline.ts): handleVcaEvent bounds every store call with its signal; service requests
+   * and waits on another delivery run `outside` it, bounded by their own limits. Absent: handleVcaEvent starts one.
    */
-  signal?: AbortSignal;
+  deadline?: EventDeadline;
 }
 
 /**
@@ -96,8 +96,8 @@ class VcaFault extends Error {
 }
 
 export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<VcaResult> {
-  const signal = outer.signal ?? eventDeadline();
-  const deps: VcaDeps = { ...outer, signal, sessions: sessionsWithin(outer.sessions, signal) };
+  const deadline = outer.deadline ?? new EventDeadline();
+  const deps: VcaDeps = { ...outer, deadline, sessions: sessionsWithin(outer.sessions, deadline.signal) };
   const now = deps.now();
   const context: FaultContext = {};
   try {
@@ -119,6 +119,8 @@ export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<V
     const result = fallback(deps, machine, context.session, now);
     await recordFallback(outer, event, context, result, now);
     return { answer: result.answer, outcome: result.outcome };
+  } finally {
+    if (!outer.deadline) deadline.dispose();
   }
 }
 
@@ -320,7 +322,7 @@ async function advance(
   if (!answersCurrentPrompt(event, record)) return stale(deps, event, record, "clientActionId does not match");
 
   // The call finishes on the version it started on, even if a newer one was deployed since.
-  const machine = await deps.flows.get(session.flow, session.version, { signal: deps.signal });
+  const machine = await deps.flows.get(session.flow, session.version, { signal: deps.deadline?.signal });
   if (!machine) throw new VcaFault(`flow ${session.flow} version ${session.version} is not available`);
   context.machine = machine;
 
@@ -407,6 +409,18 @@ async function settleClaim(
   now: Date,
   context: FaultContext,
 ): Promise<SessionRecord> {
+  // Waiting on another delivery is bounded by MAX_CLAIM_WAIT_MS, not by this event's store budget.
+  return deps.deadline
+    ? deps.deadline.outside(() => waitForClaim(deps, record, now, context))
+    : waitForClaim(deps, record, now, context);
+}
+
+async function waitForClaim(
+  deps: VcaDeps,
+  record: SessionRecord,
+  now: Date,
+  context: FaultContext,
+): Promise<SessionRecord> {
   let current = record;
   const giveUpAt = Date.now() + MAX_CLAIM_WAIT_MS;
   for (let attempt = 0; current.claim; attempt++) {
@@ -460,6 +474,7 @@ async function takeOver(
   const next: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, done.step.session),
     rev: base.rev + 1,
+    sensitive: machine.sensitive,
     lastEventId: claim.eventId,
     lastAnswer: answerOf(done.step),
     expiresAt: expiry,

@@ -10,14 +10,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { VcaAnswer } from "../../src/engine/callflow.js";
+import { createFetchPerformer } from "../../src/integration/performer.js";
+import { envSecrets } from "../../src/integration/secrets.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { createMetrics } from "../../src/observability/metrics.js";
 import { createDocumentClient } from "../../src/store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../../src/store/dynamodb-summary-store.js";
 import { disagreements } from "../../src/testing/agreement.js";
 import { VCA_EVENT_BUDGET_MS } from "../../src/webhooks/deadline.js";
+import { fetchState, hangupState, machineOf, menuState } from "../engine/fixtures.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { type FaultyProxy, faultyProxy, type Verdict } from "../support/faulty-proxy.js";
+import { json, startLoopbackService } from "../support/loopback-service.js";
 import {
   compile,
   type Harness,
@@ -315,5 +321,54 @@ describe("writes that land after the caller heard the fallback", () => {
     expect(summary?.finalState).toBe("main");
     expect(summary?.outcome).toMatchObject({ kind: "failed", cause: "fallback", fallbackState: "sorry" });
     expect(record?.endedAt).toBeDefined();
+  });
+});
+
+describe("the deadline and service requests", () => {
+  it("does not count a fetch's time against the store budget: a 1.8 s request still takes the flow's route", async () => {
+    const service = await startLoopbackService({
+      "/slow": async (_req, res) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_800));
+        json(res, 200, { ok: true });
+      },
+    });
+    try {
+      const number = uniqueNumber();
+      const flow = machineOf(
+        {
+          main: menuState({ "1": "check" }),
+          check: fetchState({ path: ["/slow"], timeoutMs: 3_000, next: "done", onError: "failed" }),
+          done: hangupState("Checked."),
+          failed: hangupState("The service did not answer."),
+          sorry: hangupState("Sorry."),
+        },
+        {
+          flow: "slow-line",
+          numbers: [number],
+          onError: "sorry",
+          services: { bank: { url: service.url, headers: {}, timeoutMs: 3_000 } },
+        },
+      );
+      const { doc } = await dynamoDbForTests();
+      const h = harness({
+        sessions: new DynamoSessionStore(doc),
+        summaries: new DynamoSummaryStore(doc),
+        flows: registry([flow]),
+        eventBudgetMs: VCA_EVENT_BUDGET_MS,
+        fetcher: createFetchPerformer({
+          secrets: envSecrets({}),
+          logger: createLogger(),
+          metrics: createMetrics(),
+          env: {},
+        }),
+      });
+      const call = new SimulatedCall(number);
+      const first = await post(h, call.received());
+      const { result, ms } = await timed(() => post(h, call.completed("1", first.answer.clientActionId)));
+      expect(spoken(result.answer)).toBe("Checked.");
+      expect(ms).toBeGreaterThan(1_800);
+    } finally {
+      await service.close();
+    }
   });
 });
