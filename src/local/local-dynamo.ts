@@ -19,6 +19,8 @@ export interface LocalDynamo {
   launched: boolean;
   /** set when the DynamoDB Local we launched listens on every interface: why, and what to do about it */
   exposure?: string;
+  /** the JVM we launched (a new one after a restart) */
+  pid(): number | undefined;
   sessions: SessionStore;
   summaries: SummaryStore;
   flowVersions: FlowVersionStore;
@@ -28,26 +30,55 @@ export interface LocalDynamo {
 /**
  * Connect to `endpoint` (else DYNAMODB_ENDPOINT, else a DynamoDB Local we start now) and make sure the tables exist.
  */
-export async function openLocalDynamo(options: { endpoint?: string } = {}): Promise<LocalDynamo> {
+export interface OpenOptions {
+  endpoint?: string;
+  /**
+   * Restart a DynamoDB Local we launched whenever it dies (npm start): the tables are created again, then
+   * `restarted` is told (to store the flow versions again and say so). Off for one-shot tools.
+   */
+  restart?: {
+    restarted(reason: string): Promise<void>;
+    failed?(error: unknown): void;
+  };
+}
+
+/** Tables, and a warm JVM: table creation is a fresh JVM's first request, so it gets more than the runtime budget. */
+async function prepare(endpoint: string): Promise<void> {
+  const admin = createDynamoDbClient({ endpoint, requestTimeoutMs: 10_000 });
+  try {
+    await ensureTables(admin);
+  } finally {
+    admin.destroy();
+  }
+  // The same client settings as the Lambdas (src/store/dynamodb-client.ts), so a hung DynamoDB Local gets the
+  // caller the fallback as fast as a hung DynamoDB would. A cold JVM's first requests are slow: warm it first.
+  await warmUp(endpoint);
+}
+
+export async function openLocalDynamo(options: OpenOptions = {}): Promise<LocalDynamo> {
   // startDynamoDbLocal honours DYNAMODB_ENDPOINT (waits until it answers) and otherwise launches the JVM.
   const env = options.endpoint ? { ...process.env, DYNAMODB_ENDPOINT: options.endpoint } : process.env;
-  const instance = await startDynamoDbLocal({ env });
+  const { restart } = options;
+  const instance = await startDynamoDbLocal({
+    env,
+    ...(restart && {
+      restart: {
+        onRestart: async ({ reason }) => {
+          await prepare(instance.endpoint);
+          await restart.restarted(reason);
+        },
+        onRestartFailed: (error) => restart.failed?.(error),
+      },
+    }),
+  });
   try {
-    // Table creation is the first request a fresh JVM serves: give it more than the runtime's per-request budget.
-    const admin = createDynamoDbClient({ endpoint: instance.endpoint, requestTimeoutMs: 10_000 });
-    try {
-      await ensureTables(admin);
-    } finally {
-      admin.destroy();
-    }
-    // The same client settings as the Lambdas (src/store/dynamodb-client.ts), so a hung DynamoDB Local gets the
-    // caller the fallback as fast as a hung DynamoDB would. A cold JVM's first requests are slow: warm it first.
-    await warmUp(instance.endpoint);
+    await prepare(instance.endpoint);
     const client = createDocumentClient({ endpoint: instance.endpoint });
     return {
       endpoint: instance.endpoint,
       launched: instance.started,
       ...(instance.exposure !== undefined && { exposure: instance.exposure }),
+      pid: () => instance.pid,
       // Sensitive variables are encrypted at rest locally too, with a local key instead of KMS.
       sessions: new DynamoSessionStore(client, undefined, new VarVault(LocalKeyring.fromEnv())),
       summaries: new DynamoSummaryStore(client),

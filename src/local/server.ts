@@ -10,7 +10,9 @@ import type { CompiledMachine } from "../engine/machine.js";
 
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
+import { errorFields } from "../observability/logger.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
+import { FallbackMarkers } from "../webhooks/fallback-markers.js";
 import { describeFetch, type FetchObserver } from "../webhooks/fetch-effects.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
@@ -25,6 +27,7 @@ import {
   writeApiGatewayResult,
 } from "./apigw-adapter.js";
 import { type CompiledFlows, compileFlowsDir, watchFlowsDir } from "./flow-source.js";
+import { storeHealth } from "./health.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
@@ -57,6 +60,8 @@ export interface LocalServer {
   url: string;
   port: number;
   dynamodbEndpoint: string;
+  /** the DynamoDB Local JVM we started (a new one after a restart); undefined when DYNAMODB_ENDPOINT is used */
+  dynamodbPid(): number | undefined;
   /** the machines being served right now */
   machines(): CompiledMachine[];
   /** recompile flowsDir now (what the watcher does); resolves with whether the new flows were taken */
@@ -80,25 +85,42 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     );
   }
 
-  const dynamo = await openLocalDynamo(
-    options.dynamodbEndpoint !== undefined ? { endpoint: options.dynamodbEndpoint } : {},
-  );
+  // Set once the flows are stored; a DynamoDB Local that dies and is started again gets them back (in memory).
+  let restored: (reason: string) => Promise<void> = async () => {};
+  const dynamo = await openLocalDynamo({
+    ...(options.dynamodbEndpoint !== undefined && { endpoint: options.dynamodbEndpoint }),
+    restart: {
+      restarted: (reason) => restored(reason),
+      failed: (err) => print(`DynamoDB Local died and could not be started again (retrying): ${String(err)}`),
+    },
+  });
+  if (dynamo.exposure) print(`warning: ${dynamo.exposure}`);
   let server: Server | undefined;
   let watcher: { close(): void } | undefined;
   try {
     await storeVersions(dynamo, initial.machines);
+    restored = async (reason) => {
+      await storeVersions(dynamo, current);
+      print(
+        `DynamoDB Local died (${reason}); restarted on ${dynamo.endpoint}: tables recreated, ` +
+          `${current.length} flow version(s) stored again (sessions of calls in progress were lost)`,
+      );
+    };
     const registry = new FlowRegistry(initial.machines, dynamo.flowVersions);
     let current = initial.machines;
 
     const { logger, metrics } = createLocalObservability();
-    // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too).
-    const secret = process.env.WEBHOOK_SECRET;
-    const auth = secret
-      ? authenticatorFromEnv({ WEBHOOK_SECRET: secret, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER }, logger)
-      : undefined;
+    // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too); unset =
+    // authentication is off, which the authenticator says once.
+    const auth = authenticatorFromEnv(
+      { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER },
+      logger,
+    );
+    const markers = new FallbackMarkers(dynamo.sessions, logger);
     const analytics = localAnalytics({ print, ...(options.now && { now: options.now }) });
     const deps = {
-      ...(auth && { auth }),
+      auth,
+      markers,
       events: analytics.events,
       sessions: dynamo.sessions,
       summaries: dynamo.summaries,
@@ -167,9 +189,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     // What `ivr dial` does before 8x8 places an outbound call, minus 8x8: store the session under a new
     // sessionId and return the actions that would follow makeCall. `ivr call` uses it for outbound-only flows.
     const dial = async (req: IncomingMessage): Promise<APIGatewayProxyResult> => {
+      // As guarded as the webhooks: it stores a session and rings nobody, but it is no less a write.
+      if (!(await auth.isAuthorised(req.headers as Record<string, string>))) {
+        return gatewayError(403, "forbidden: send the WEBHOOK_SECRET in the webhooks' auth header");
+      }
       let request: { flow?: unknown; to?: unknown; from?: unknown };
       try {
-        request = JSON.parse(await readBody(req, maxBodyBytes)) as typeof request;
+        const parsed: unknown = JSON.parse(await readBody(req, maxBodyBytes));
+        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+        request = parsed as typeof request;
       } catch (err) {
         if (err instanceof BodyTooLargeError) return tooLarge;
         return gatewayError(400, "expected a JSON body { flow, to, from? }");
@@ -198,7 +226,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       const method = req.method ?? "GET";
       if (method === "GET" && path === "/health") {
-        return writeApiGatewayResult(res, json(200, { ok: true, dynamodb: dynamo.endpoint, flows: current.length }));
+        const store = await storeHealth(dynamo.sessions);
+        const body = {
+          ok: store === "ok",
+          store,
+          dynamodb: dynamo.endpoint,
+          flows: current.length,
+          fallbackMarkersPending: markers.backlog(),
+        };
+        return writeApiGatewayResult(res, json(store === "ok" ? 200 : 503, body));
       }
       if (method === "GET" && path === "/flows") {
         return writeApiGatewayResult(res, json(200, { flows: current.map(flowInfo) }));
@@ -228,7 +264,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     server = createServer((req, res) => {
       handle(req, res).catch((err: unknown) => {
         // What API Gateway answers when the Lambda itself fails.
-        print(`handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        const { error } = errorFields(err);
+        print(`handler failed: ${error.stack ?? `${error.name}: ${error.message}`}`);
         if (!res.headersSent) writeApiGatewayResult(res, gatewayError(502, "Internal server error"));
         else res.destroy();
       });
@@ -247,6 +284,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       url: `http://${host}:${port}`,
       port,
       dynamodbEndpoint: dynamo.endpoint,
+      dynamodbPid: () => dynamo.pid(),
       machines: () => current,
       reload,
       stop() {

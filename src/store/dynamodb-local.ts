@@ -21,7 +21,7 @@ export interface DynamoDbLocal {
   loopbackOnly?: boolean;
   /** why it listens on every interface, and how to change that (when loopbackOnly is false) */
   exposure?: string;
-  /** the JVM's process id, when we started one */
+  /** the JVM's process id, when we started one (a new one after a restart) */
   pid?: number;
   /** Stops the JVM we started (SIGTERM, then SIGKILL after a grace period); a no-op otherwise. */
   stop(): Promise<void>;
@@ -35,6 +35,14 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** grace period between SIGTERM and SIGKILL on stop (default 3 s) */
   stopTimeoutMs?: number;
+  /**
+   * Start it again, on the same port, whenever the JVM exits other than by stop() (it runs in memory: the tables
+   * are empty again, which onRestart must put right before telling anyone).
+   */
+  restart?: {
+    onRestart(event: { reason: string; attempt: number }): Promise<void>;
+    onRestartFailed?(error: unknown, attempt: number): void;
+  };
 }
 
 export class DynamoDbLocalError extends Error {
@@ -68,8 +76,59 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
 
   const port = options.port ?? (await findFreePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const launch = await dynamoDbLocalCommand(port);
-  const child = spawn(launch.command, launch.args, { cwd: launch.cwd, stdio: "pipe" });
+  const stopTimeoutMs = options.stopTimeoutMs ?? 3_000;
+  let current = await launch(port, startTimeoutMs, stopTimeoutMs);
+  let stopping = false;
+  const instance: DynamoDbLocal = {
+    endpoint,
+    started: true,
+    loopbackOnly: current.loopbackOnly,
+    ...(current.exposure !== undefined && { exposure: current.exposure }),
+    ...(current.child.pid !== undefined ? { pid: current.child.pid } : {}),
+    stop: () => {
+      stopping = true;
+      return stopChild(current.child, stopTimeoutMs);
+    },
+  };
+  const supervise = options.restart;
+  if (supervise) {
+    // Whatever kills the JVM (the OOM killer, a stray kill), the local stack keeps a DynamoDB on the same endpoint.
+    const watch = (child: ChildProcess) =>
+      child.once("exit", (code, signal) => {
+        if (stopping) return;
+        const reason = signal ?? `code ${code}`;
+        void (async () => {
+          for (let attempt = 1; !stopping; attempt++) {
+            try {
+              current = await launch(port, startTimeoutMs, stopTimeoutMs);
+              if (stopping) return void (await stopChild(current.child, stopTimeoutMs));
+              if (current.child.pid !== undefined) instance.pid = current.child.pid;
+              watch(current.child);
+              await supervise.onRestart({ reason, attempt });
+              return;
+            } catch (err) {
+              supervise.onRestartFailed?.(err, attempt);
+              await sleep(Math.min(10_000, 500 * 2 ** attempt));
+            }
+          }
+        })();
+      });
+    watch(current.child);
+  }
+  return instance;
+}
+
+interface Launched {
+  child: ChildProcess;
+  loopbackOnly: boolean;
+  exposure?: string;
+}
+
+/** Starts the JVM on `port` and waits until it answers; a JVM that does not is stopped and the reason thrown. */
+async function launch(port: number, startTimeoutMs: number, stopTimeoutMs: number): Promise<Launched> {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const command = await dynamoDbLocalCommand(port);
+  const child = spawn(command.command, command.args, { cwd: command.cwd, stdio: "pipe" });
   const output = captureOutput(child);
   track(child);
 
@@ -90,25 +149,21 @@ export async function startDynamoDbLocal(options: StartOptions = {}): Promise<Dy
   });
   exited.catch(() => {}); // observed below; avoids an unhandled rejection when the JVM exits after startup
 
-  const instance: DynamoDbLocal = {
-    endpoint,
-    started: true,
-    loopbackOnly: launch.loopbackOnly,
-    ...(launch.exposure !== undefined && { exposure: launch.exposure }),
-    ...(child.pid !== undefined ? { pid: child.pid } : {}),
-    stop: () => stopChild(child, options.stopTimeoutMs ?? 3_000),
-  };
   try {
     await Promise.race([waitUntilAnswering(endpoint, { timeoutMs: startTimeoutMs }), exited]);
   } catch (error) {
-    await instance.stop();
+    await stopChild(child, stopTimeoutMs);
     if (error instanceof DynamoDbLocalError) throw error;
     throw new DynamoDbLocalError(
       `DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs} ms (${String(error)}). ` +
         `It needs Java 17+ on PATH. Its output:\n${output.text() || "(none)"}`,
     );
   }
-  return instance;
+  return {
+    child,
+    loopbackOnly: command.loopbackOnly,
+    ...(command.exposure !== undefined && { exposure: command.exposure }),
+  };
 }
 
 /** Polls ListTables (short per-request timeout, no SDK retries) until DynamoDB answers or the time is up. */

@@ -61,17 +61,19 @@ export class WebhookAuthenticator {
   constructor(private readonly options: AuthenticatorOptions) {
     this.header = (options.header ?? DEFAULT_AUTH_HEADER).toLowerCase();
     this.clock = options.clock ?? Date.now;
+    // Said once, when the handlers are built (npm start, a Lambda's init), not on some later request.
+    if (!options.loader) this.warnAuthenticationOff();
+  }
+
+  private warnAuthenticationOff(): void {
+    if (this.warned) return;
+    this.warned = true;
+    this.options.logger.warn("Webhook authentication is OFF: set WEBHOOK_SECRET_ARN or WEBHOOK_SECRET");
   }
 
   /** Is this request from 8x8? Never throws: a secret that cannot be read means "no". */
   async isAuthorised(headers: Record<string, string | undefined> | null | undefined): Promise<boolean> {
-    if (!this.options.loader) {
-      if (!this.warned) {
-        this.warned = true;
-        this.options.logger.warn("Webhook authentication is OFF: set WEBHOOK_SECRET_ARN or WEBHOOK_SECRET");
-      }
-      return true;
-    }
+    if (!this.options.loader) return true;
     const presented = headerValue(headers, this.header);
     if (presented === undefined || presented === "") return false;
     const presentedDigest = digest(presented);
