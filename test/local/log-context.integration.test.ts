@@ -2,16 +2,14 @@
  * Per-request log context (#10 defect 5): the local server handles requests concurrently, and every log line of a
  * request must carry that request's own sessionId, never another's, never none.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LocalServer } from "../../src/local/server.js";
 import { callReceivedEvent, newSimulatedCall } from "../../src/local/simulated-8x8.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
+import { type LocalStack, localStackWith, pressOneFlow } from "../support/local-stack.js";
 
 const NUMBER = "+6531114444";
-let dir: string;
+let stack: LocalStack;
 let server: LocalServer;
 const restore: Record<string, string | undefined> = {};
 
@@ -22,33 +20,12 @@ beforeAll(async () => {
     restore[key] = process.env[key];
     process.env[key] = value;
   }
-  dir = mkdtempSync(join(tmpdir(), "callflow-logs-"));
-  writeFileSync(
-    join(dir, "log-demo.yaml"),
-    `flow: log-demo
-numbers: ["${NUMBER}"]
-start: main
-states:
-  main:
-    menu:
-      prompt: "Press 1."
-      options: { "1": bye }
-  bye: { hangup: { say: "Bye." } }
-`,
-  );
-  const { startLocalServer } = await import("../../src/local/server.js");
-  server = await startLocalServer({
-    port: 0,
-    flowsDir: dir,
-    dynamodbEndpoint: endpoint,
-    watch: false,
-    print: () => {},
-  });
+  stack = await localStackWith({ "log-demo": pressOneFlow("log-demo", NUMBER) }, { dynamodbEndpoint: endpoint });
+  server = stack.server;
 });
 
 afterAll(async () => {
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stack?.stop();
   for (const [key, value] of Object.entries(restore)) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;

@@ -3,41 +3,26 @@
  * that dies is started again (and says so), /local/dial is as guarded as the webhooks, and running without a
  * webhook secret is said once.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { VcaAnswer } from "../../src/engine/callflow.js";
-import type { LocalServer } from "../../src/local/server.js";
+import type { LocalServer, LocalServerOptions } from "../../src/local/server.js";
 import { callReceivedEvent, newSimulatedCall } from "../../src/local/simulated-8x8.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { type FaultyProxy, faultyProxy } from "../support/faulty-proxy.js";
+import { type LocalStack, localStackWith, pressOneFlow } from "../support/local-stack.js";
 
 const NUMBER = "+6531115555";
-let dir: string;
+const FLOWS = { "health-line": pressOneFlow("health-line", NUMBER) };
+const stacks: LocalStack[] = [];
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "callflow-reliability-"));
-  writeFileSync(
-    join(dir, "health-line.yaml"),
-    `flow: health-line
-numbers: ["${NUMBER}"]
-start: main
-states:
-  main:
-    menu:
-      prompt: "Press 1."
-      options: { "1": bye }
-  bye: { hangup: { say: "Bye." } }
-`,
-  );
+afterAll(async () => {
+  for (const stack of stacks) await stack.stop();
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function start(options: Parameters<typeof import("../../src/local/server.js").startLocalServer>[0] = {}) {
-  const { startLocalServer } = await import("../../src/local/server.js");
-  return startLocalServer({ port: 0, flowsDir: dir, watch: false, print: () => {}, ...options });
+async function start(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const stack = await localStackWith(FLOWS, options);
+  stacks.push(stack);
+  return stack.server;
 }
 
 async function call(server: LocalServer): Promise<VcaAnswer> {

@@ -3,9 +3,6 @@
  * while the call goes on (the flow still uses it), and gone once the call is over. Through the real handlers on
  * DynamoDB Local, and through `npm start`'s own store.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { VcaAnswer } from "../../src/engine/callflow.js";
@@ -14,6 +11,7 @@ import { DynamoSummaryStore } from "../../src/store/dynamodb-summary-store.js";
 import { SESSIONS_TABLE, tableName } from "../../src/store/tables.js";
 import { LocalKeyring, VarVault } from "../../src/store/var-encryption.js";
 import { dynamoDbForTests, type TestDynamoDb } from "../support/dynamodb.js";
+import { localStackWith } from "../support/local-stack.js";
 import { compile, harness, post, postSummary, registry, SimulatedCall, spoken, uniqueNumber } from "./harness.js";
 
 const NUMBER = uniqueNumber();
@@ -93,10 +91,8 @@ describe("sensitive variables at rest", () => {
   });
 
   it("npm start keeps them encrypted too", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "callflow-vault-"));
-    writeFileSync(join(dir, "vault-line.yaml"), FLOW);
-    const { startLocalServer } = await import("../../src/local/server.js");
-    const server = await startLocalServer({ port: 0, flowsDir: dir, dynamodbEndpoint: ddb.endpoint, watch: false });
+    const stack = await localStackWith({ "vault-line": FLOW }, { dynamodbEndpoint: ddb.endpoint });
+    const { server } = stack;
     try {
       const call = new SimulatedCall(NUMBER);
       const send = async (body: unknown) => {
@@ -113,8 +109,7 @@ describe("sensitive variables at rest", () => {
       expect(JSON.stringify(await rawItem(call.sessionId))).not.toContain("9731");
       expect(spoken(await send(call.completed("1", menu.clientActionId)))).toBe("Welcome back, valued customer.");
     } finally {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await stack.stop();
     }
   });
 });

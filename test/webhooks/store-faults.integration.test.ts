@@ -4,10 +4,7 @@
  * fallback callflow, within 8x8's ~2 s. Hangs are simulated at the TCP/HTTP level (a server that accepts and never
  * answers, or a proxy in front of DynamoDB Local that swallows writes), so the real SDK timeouts and retries run.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { VcaAnswer } from "../../src/engine/callflow.js";
 import { createFetchPerformer } from "../../src/integration/performer.js";
@@ -23,6 +20,7 @@ import { VCA_EVENT_BUDGET_MS } from "../../src/webhooks/deadline.js";
 import { fetchState, hangupState, machineOf, menuState } from "../engine/fixtures.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { type FaultyProxy, faultyProxy, type Verdict } from "../support/faulty-proxy.js";
+import { localStackWith } from "../support/local-stack.js";
 import { json, startLoopbackService } from "../support/loopback-service.js";
 import {
   compile,
@@ -195,10 +193,8 @@ describe("a deadline for the whole event (#10 defect 3)", () => {
   it("holds for the local stack too: npm start's store client falls back within 2 s", async () => {
     const { endpoint } = await dynamoDbForTests();
     const proxy = await faultyProxy(endpoint);
-    const dir = mkdtempSync(join(tmpdir(), "callflow-faults-"));
-    writeFileSync(join(dir, "faults.yaml"), FLOW_YAML);
-    const { startLocalServer } = await import("../../src/local/server.js");
-    const server = await startLocalServer({ port: 0, flowsDir: dir, dynamodbEndpoint: proxy.url, watch: false });
+    const stack = await localStackWith({ faults: FLOW_YAML }, { dynamodbEndpoint: proxy.url });
+    const { server } = stack;
     try {
       proxy.rule = () => "drop"; // DynamoDB Local stops answering
       const call = new SimulatedCall(NUMBER);
@@ -215,9 +211,8 @@ describe("a deadline for the whole event (#10 defect 3)", () => {
       expect(ms).toBeLessThan(ANSWER_BUDGET_MS);
     } finally {
       proxy.rule = () => "forward";
-      await server.stop();
+      await stack.stop();
       await proxy.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
