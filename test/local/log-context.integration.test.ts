@@ -58,7 +58,7 @@ describe("log lines under concurrency", () => {
       write.mockRestore();
     }
     const expected = new Map(
-      calls.map((call, i) => [String((events[i]?.payload as { eventId: string }).eventId), call.sessionId]),
+      calls.map((call, i) => [String((events[i] as { payload: { eventId: string } }).payload.eventId), call.sessionId]),
     );
     const answered = lines
       .filter((line) => line.startsWith("{"))
