@@ -48,10 +48,19 @@ export interface SessionInit {
   caller: string;
   called: string;
   direction: Session["direction"];
+  /** values of the flow's declared `inputs` (outbound calls), already checked (src/outbound/inputs.ts) */
+  inputs?: Readonly<Record<string, string>>;
+  contact?: Session["contact"];
 }
 
 export function newSession(machine: CompiledMachine, init: SessionInit, now: Date): Session {
-  const vars: Record<string, string> = { caller: init.caller, called: init.called, sessionId: init.sessionId };
+  const vars: Record<string, string> = {};
+  // Every declared input is a variable from the first state on: "" when an optional one was not given (the
+  // checker treats all of them as assigned). Built-ins are set after, so an input can never shadow one.
+  for (const name of Object.keys(machine.inputs ?? {})) vars[name] = init.inputs?.[name] ?? "";
+  vars.caller = init.caller;
+  vars.called = init.called;
+  vars.sessionId = init.sessionId;
   if (init.callId !== undefined) vars.callId = init.callId;
   // Built-in and always assigned: "" until a fetch sets it.
   vars[FETCH_STATUS] = "";
@@ -73,6 +82,7 @@ export function newSession(machine: CompiledMachine, init: SessionInit, now: Dat
     called: init.called,
     direction: init.direction,
     startedAt: now.toISOString(),
+    ...(init.contact !== undefined && { contact: init.contact }),
   };
 }
 

@@ -43,13 +43,16 @@ export function localTime(now: Date, timeZone: string): LocalTime {
   return { weekday, minute: hour * 60 + Number(parts.minute), date: `${parts.year}-${parts.month}-${parts.day}` };
 }
 
+/** A weekly schedule in local time: an `hours` state's, or an outbound campaign's calling window. */
+export type WeeklySchedule = Pick<HoursState, "timezone" | "open" | "closedOn">;
+
 /**
  * Open when the local date is not in `closedOn` and the local minute falls in one of the day's [start, end)
  * ranges. Ranges stay within one local day (the compiler splits a range that crosses midnight).
  */
-export function isOpen(state: HoursState, now: Date): boolean {
-  const local = localTime(now, state.timezone);
-  if (state.closedOn.includes(local.date)) return false;
-  const ranges = state.open[local.weekday] ?? [];
+export function isOpen(schedule: WeeklySchedule, now: Date): boolean {
+  const local = localTime(now, schedule.timezone);
+  if (schedule.closedOn.includes(local.date)) return false;
+  const ranges = schedule.open[local.weekday] ?? [];
   return ranges.some(([start, end]) => local.minute >= start && local.minute < end);
 }

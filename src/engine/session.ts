@@ -28,6 +28,21 @@ export interface Session {
   direction: "INBOUND" | "OUTBOUND";
   /** ISO-8601 */
   startedAt: string;
+  /** an outbound campaign's call: the contact and attempt it dials (the VSS records the outcome there) */
+  contact?: ContactRef;
+}
+
+/**
+ * The campaign contact an outbound call is an attempt for, set when it is dialled. Carried as data only (the engine
+ * never reads it); with it travels what the session summary needs to decide the contact's next step.
+ */
+export interface ContactRef {
+  campaignId: string;
+  contactId: string;
+  /** 1 for the first call to this contact, 2 for the first retry, ... */
+  attempt: number;
+  /** the campaign's retry policy as it was when this attempt was dialled */
+  retry: { attempts: number; delaySeconds: number; on: string[] };
 }
 
 /**

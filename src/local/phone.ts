@@ -37,6 +37,8 @@ export interface PhoneOptions {
   hear: (line: string) => void;
   /** extra headers for every request (e.g. the webhook secret when the server checks one) */
   headers?: Record<string, string>;
+  /** values for the flow's inputs: the call is then placed outbound, as `ivr dial --var` places it */
+  inputs?: Record<string, string>;
 }
 
 export interface PhoneResult {
@@ -69,7 +71,9 @@ export async function placeCall(options: PhoneOptions): Promise<PhoneResult> {
     const names = flows.map((f) => f.flow).join(", ") || "none";
     throw new PhoneError(`the server has no flow '${options.flow}' (it serves: ${names})`);
   }
-  const started = target.numbers[0] ? await callIn(options, target.numbers[0]) : await dialOut(options, target);
+  const withInputs = Object.keys(options.inputs ?? {}).length > 0;
+  const started =
+    target.numbers[0] && !withInputs ? await callIn(options, target.numbers[0]) : await dialOut(options, target);
   const { call } = started;
   let answer = started.answer;
   const startedAt = new Date();
@@ -114,12 +118,21 @@ async function callIn(options: PhoneOptions, called: string) {
 }
 
 /**
- * An outbound-only flow has no number to ring, so the local server plays `ivr dial`: it stores the session and
- * returns what 8x8 would play once the person (us, at options.caller) answers. Later events are the same VCAs.
+ * An outbound-only flow has no number to ring (and inputs only travel with outbound calls), so the local server
+ * plays `ivr dial`: it stores the session and returns what 8x8 would play once the person (us, at options.caller)
+ * answers. Later events are the same VCAs.
  */
 async function dialOut(options: PhoneOptions, target: ServedFlow) {
-  const res = await post(options, "/local/dial", { flow: target.flow, to: options.caller });
+  const res = await post(options, "/local/dial", {
+    flow: target.flow,
+    to: options.caller,
+    ...(options.inputs && { inputs: options.inputs }),
+  });
   const text = await res.text();
+  if (res.status === 400 && text.includes('"problems"')) {
+    const { problems } = JSON.parse(text) as { problems: string[] };
+    throw new PhoneError(`${target.flow} refuses these inputs (nothing was dialled):\n  ${problems.join("\n  ")}`);
+  }
   if (res.status !== 200) throw new PhoneError(`POST /local/dial answered HTTP ${res.status}: ${text}`);
   const dialled = JSON.parse(text) as VcaAnswer & { sessionId: string; from: string };
   const call = newSimulatedCall({

@@ -2,11 +2,13 @@
  * The real VCA handler wired for `ivr replay`: DynamoDB stores, a registry holding just the replayed machine, and
  * the (possibly frozen) clock.
  */
+import type { VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
+import { prepareOutboundSession } from "../webhooks/vca-service.js";
 import type { LocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
 import type { VcaHandler } from "./replay.js";
@@ -35,4 +37,28 @@ export async function createReplayHandler(options: {
     fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
   };
   return { vca: createVcaHandler(deps), vss: createVssHandler(deps) };
+}
+
+/**
+ * What `ivr dial` stores before 8x8 rings someone, for an outbound replay: the session (with the flow's inputs,
+ * checked: an InputsError stores nothing) and the first answer.
+ */
+export function replayDialOut(options: {
+  machine: CompiledMachine;
+  dynamo: LocalDynamo;
+  caller: string;
+  called: string;
+  inputs: Record<string, string>;
+  now: () => Date;
+}): (sessionId: string) => Promise<VcaAnswer> {
+  const { machine, dynamo, caller, called, inputs, now } = options;
+  return async (sessionId) => {
+    const flows = new FlowRegistry([machine], dynamo.flowVersions);
+    const callflow = await prepareOutboundSession(
+      { sessions: dynamo.sessions, flows },
+      { flow: machine.flow, sessionId, caller, called, now: now(), inputs },
+    );
+    const record = await dynamo.sessions.get(sessionId, now());
+    return { clientActionId: record?.session.clientActionId ?? "", callflow };
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * One scripted call, event by event, through a VCA handler: what `ivr replay` prints. The handler is passed in
- * (the real one, on DynamoDB), so this module only plays 8x8's part: CALL_RECEIVED, then one ACTION_COMPLETED per
- * keypress entry, each echoing the clientActionId of the answer before it.
+ * (the real one, on DynamoDB), so this module only plays 8x8's part: CALL_RECEIVED (or, for an outbound call, the
+ * session `ivr dial` would store), then one ACTION_COMPLETED per keypress entry, each echoing the clientActionId of
+ * the answer before it.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
@@ -49,6 +50,12 @@ export interface ReplayInput {
   /** fetch states with a hold message: an answer waiting in one is reported as heard at once (dtmf null), without
    * using a --dtmf entry, as 8x8 does once the message has played */
   holds?: readonly string[];
+  /**
+   * Place the call outbound, as `ivr dial` does: this stores the session under the given sessionId (with the
+   * flow's inputs) and returns the first answer, which 8x8 would play after makeCall. `caller` is then our number
+   * and `called` the person rung.
+   */
+  dialOut?: (sessionId: string) => Promise<VcaAnswer>;
 }
 
 export class ReplayError extends Error {
@@ -61,7 +68,8 @@ export type VcaHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProx
 const MAX_TURNS = 500;
 
 export async function replayCall(handler: VcaHandler, input: ReplayInput): Promise<ReplayResult> {
-  const call = newSimulatedCall({ caller: input.caller, called: input.called });
+  const direction = input.dialOut ? "OUTBOUND" : "INBOUND";
+  const call = newSimulatedCall({ caller: input.caller, called: input.called, direction });
   const startedAt = input.now();
   const turns: ReplayTurn[] = [];
 
@@ -77,11 +85,19 @@ export async function replayCall(handler: VcaHandler, input: ReplayInput): Promi
     return answer;
   };
 
-  let answer = await send(callReceivedEvent(call, input.now()), null);
+  // An outbound call's first answer goes out with Send Callflow (it cannot hold for a fetch: see renderOutboundStart).
+  let answer: VcaAnswer;
+  if (input.dialOut) {
+    answer = await input.dialOut(call.sessionId);
+    turns.push({ dtmf: null, clientActionId: answer.clientActionId, callflow: answer.callflow });
+  } else answer = await send(callReceivedEvent(call, input.now()), null);
   let next = 0;
   while (next < input.dtmf.length && !callflowEndsCall(answer.callflow)) {
     const dtmf = input.dtmf[next++] ?? null;
-    answer = await send(actionCompletedEvent(call, input.now(), answer.clientActionId, dtmf), dtmf);
+    const event = actionCompletedEvent(call, input.now(), answer.clientActionId, dtmf);
+    // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
+    if (input.dialOut && turns.length === 1) delete (event.payload as Record<string, unknown>).clientActionId;
+    answer = await send(event, dtmf);
   }
   return {
     flow: input.flow,

@@ -11,6 +11,7 @@ import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
 import { errorFields } from "../observability/logger.js";
+import { checkInputs } from "../outbound/inputs.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FallbackMarkers } from "../webhooks/fallback-markers.js";
 import { describeFetch, type FetchObserver } from "../webhooks/fetch-effects.js";
@@ -193,23 +194,27 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       if (!(await auth.isAuthorised(req.headers as Record<string, string>))) {
         return gatewayError(403, "forbidden: send the WEBHOOK_SECRET in the webhooks' auth header");
       }
-      let request: { flow?: unknown; to?: unknown; from?: unknown };
+      let request: { flow?: unknown; to?: unknown; from?: unknown; inputs?: unknown };
       try {
         const parsed: unknown = JSON.parse(await readBody(req, maxBodyBytes));
         if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
         request = parsed as typeof request;
       } catch (err) {
         if (err instanceof BodyTooLargeError) return tooLarge;
-        return gatewayError(400, "expected a JSON body { flow, to, from? }");
+        return gatewayError(400, "expected a JSON body { flow, to, from?, inputs? }");
       }
       const machine = typeof request.flow === "string" ? registry.current(request.flow) : undefined;
       if (!machine || typeof request.to !== "string") return gatewayError(400, "unknown flow or missing 'to'");
+      const inputs = stringMap(request.inputs);
+      if (!inputs) return gatewayError(400, "'inputs' must be an object of strings");
+      const checked = checkInputs(machine, inputs);
+      if (!checked.ok) return json(400, { error: "inputs refused", problems: checked.problems.map((p) => p.message) });
       const from = typeof request.from === "string" ? request.from : (machine.numbers[0] ?? PLACEHOLDER_NUMBER);
       const sessionId = randomUUID();
       const now = deps.now();
       await prepareOutboundSession(
         { sessions: dynamo.sessions, flows: registry, metrics },
-        { flow: machine.flow, sessionId, caller: from, called: request.to, now },
+        { flow: machine.flow, sessionId, caller: from, called: request.to, now, inputs: checked.inputs },
       );
       const record = await dynamo.sessions.get(sessionId, now);
       return json(200, {
@@ -338,6 +343,16 @@ function diff(before: readonly CompiledMachine[], after: readonly CompiledMachin
 
 function describe(machines: readonly CompiledMachine[]): string {
   return machines.length > 0 ? machines.map((m) => `${m.flow} v${m.version}`).join(", ") : "none";
+}
+
+/** A JSON object whose values are all strings (absent: empty); undefined when it is anything else. */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return entries.every(([, v]) => typeof v === "string")
+    ? (Object.fromEntries(entries) as Record<string, string>)
+    : undefined;
 }
 
 function json(statusCode: number, body: unknown): APIGatewayProxyResult {

@@ -49,6 +49,7 @@ export async function runScenario(rig: TestRig, scenario: Scenario): Promise<Sce
       ...(scenario.direction !== undefined && { direction: scenario.direction }),
       ...(scenario.at !== undefined && { at: scenario.at }),
       ...(scenario.services !== undefined && { services: scenario.services }),
+      ...(scenario.inputs !== undefined && { inputs: scenario.inputs }),
     });
   } catch (err) {
     return finish(undefined, { line: scenario.line, step: "dial", mismatches: [], error: messageOf(err) });

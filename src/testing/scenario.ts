@@ -72,6 +72,8 @@ export interface Scenario {
   at?: Date;
   /** stubbed services for this call (the scenario's, then the file's defaults) */
   services?: ServiceStub[];
+  /** values for the flow's inputs (defaults' merged with the scenario's): the call is placed outbound */
+  inputs?: Record<string, string>;
   steps: Step[];
   /** send a VSS at the end (also sent by a `hangup` step) and check what was stored */
   summary?: SummaryExpectation;
@@ -97,6 +99,7 @@ interface RawScenario {
   direction?: "inbound" | "outbound";
   at?: string;
   services?: RawServices;
+  inputs?: Record<string, string>;
   steps: unknown[];
   summary?: boolean | { status?: string; finalState?: string; path?: string[]; vars?: Record<string, string | null> };
   event?: EventExpectation;
@@ -104,7 +107,7 @@ interface RawScenario {
 
 interface RawFile {
   flow: string;
-  defaults?: { caller?: string; called?: string; at?: string; services?: RawServices };
+  defaults?: { caller?: string; called?: string; at?: string; services?: RawServices; inputs?: Record<string, string> };
   scenarios: RawScenario[];
 }
 
@@ -156,6 +159,7 @@ export function parseScenarioFile(text: string, file: string, machines?: readonl
       ...((s.services ?? raw.defaults?.services) !== undefined && {
         services: [...toStubs(s.services), ...toStubs(raw.defaults?.services)],
       }),
+      ...((s.inputs ?? raw.defaults?.inputs) !== undefined && { inputs: { ...raw.defaults?.inputs, ...s.inputs } }),
       steps,
       ...(s.summary !== undefined && s.summary !== false && { summary: toSummary(s.summary) }),
       ...(s.event !== undefined && { event: s.event }),
@@ -205,8 +209,16 @@ function referenceDiagnostics(
     }
   };
   checkServices(["defaults", "services"], raw.defaults?.services);
+  const inputs = Object.keys(machine.inputs ?? {});
+  const checkInputs = (path: (string | number)[], given: Record<string, string> | undefined) => {
+    for (const name of Object.keys(given ?? {})) {
+      if (!inputs.includes(name)) unknown([...path, name], "input", name, inputs);
+    }
+  };
+  checkInputs(["defaults", "inputs"], raw.defaults?.inputs);
   for (const [i, s] of raw.scenarios.entries()) {
     checkServices(["scenarios", i, "services"], s.services);
+    checkInputs(["scenarios", i, "inputs"], s.inputs);
     for (const [j, step] of s.steps.entries()) {
       const state = (step as { state?: unknown } | null)?.state;
       if (typeof state === "string") checkState(["scenarios", i, "steps", j, "state"], state);

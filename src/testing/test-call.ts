@@ -35,6 +35,7 @@ import {
   sessionSummaryEvent,
   simulateCapture,
 } from "../local/simulated-8x8.js";
+import { InputsError } from "../outbound/inputs.js";
 import type {
   FallbackWrite,
   ReadOptions,
@@ -68,6 +69,9 @@ export interface DialOptions {
   at?: Date;
   /** stubbed services: every request the flow makes is answered by these (none: any request fails the call) */
   services?: readonly ServiceStub[];
+  /** values for the flow's inputs: the call is placed outbound (the default direction then), and refused
+   * (CallError, nothing stored) when the flow refuses them */
+  inputs?: Record<string, string>;
 }
 
 /** Secrets in tests: a stand-in value per name, so service headers render without real credentials. */
@@ -165,7 +169,11 @@ export class TestCall {
       const known = env.machines.map((m) => m.flow).join(", ") || "none";
       throw new CallError(`no flow "${flowId}" (flows: ${known})`);
     }
-    const outbound = (options.direction ?? (machine.numbers.length > 0 ? "inbound" : "outbound")) === "outbound";
+    const outboundByDefault = machine.numbers.length === 0 || options.inputs !== undefined;
+    const outbound = (options.direction ?? (outboundByDefault ? "outbound" : "inbound")) === "outbound";
+    if (!outbound && options.inputs !== undefined) {
+      throw new CallError("inputs travel with outbound calls only: drop `direction: inbound` or the inputs");
+    }
     const ours = machine.numbers[0] ?? PLACEHOLDER_NUMBER;
     const caller = options.caller ?? (outbound ? ours : DEFAULT_TEST_CALLER);
     const called = options.called ?? (outbound ? DEFAULT_TEST_CALLER : ours);
@@ -223,8 +231,11 @@ export class TestCall {
       // actions travel in the Send Callflow request (after its makeCall), not in a VCA answer.
       const callflow = await prepareOutboundSession(
         { sessions: env.dynamo.sessions, flows, sessionTtlSeconds, ...(env.onStep && { onStep: env.onStep }) },
-        { flow: machine.flow, sessionId: sim.sessionId, caller, called, now: clock() },
-      );
+        { flow: machine.flow, sessionId: sim.sessionId, caller, called, now: clock(), inputs: options.inputs ?? {} },
+      ).catch((err: unknown) => {
+        if (err instanceof InputsError) throw new CallError(`the call was refused: ${err.message}`);
+        throw err;
+      });
       call.turns.push({ answer: { clientActionId: "", callflow } });
     } else {
       await call.send(callReceivedEvent(sim, clock()), undefined);

@@ -15,11 +15,12 @@
 import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
 import { fallbackStep, newSession, transition } from "../engine/engine.js";
 import type { CompiledMachine } from "../engine/machine.js";
-import type { Session, StepResult } from "../engine/session.js";
+import type { ContactRef, Session, StepResult } from "../engine/session.js";
 import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
+import { requireInputs } from "../outbound/inputs.js";
 import type { FallbackWrite, FetchClaim, SessionRecord, SessionStore, WriteOutcome } from "../store/ports.js";
 import { EventDeadline, FALLBACK_MARKER_BUDGET_MS, sessionsWithin } from "./deadline.js";
 import { type FallbackMarkers, markersFor } from "./fallback-markers.js";
@@ -551,6 +552,10 @@ export interface OutboundSessionInput {
   /** the person being called */
   called: string;
   now: Date;
+  /** values for the flow's declared inputs: refused (InputsError) when one is missing, unknown or malformed */
+  inputs?: Readonly<Record<string, string>>;
+  /** set when the call is an attempt of a campaign contact */
+  contact?: ContactRef;
 }
 
 export interface OutboundDeps {
@@ -572,9 +577,18 @@ export function renderOutboundStart(
 ): { machine: CompiledMachine; step: StepResult } {
   const machine = flows.current(input.flow);
   if (!machine) throw new Error(`unknown flow "${input.flow}"`);
+  // Every way of placing an outbound call comes through here: none can store or dial one with bad inputs.
+  const inputs = requireInputs(machine, input.inputs ?? {});
   const session = newSession(
     machine,
-    { sessionId: input.sessionId ?? "", caller: input.caller, called: input.called, direction: "OUTBOUND" },
+    {
+      sessionId: input.sessionId ?? "",
+      caller: input.caller,
+      called: input.called,
+      direction: "OUTBOUND",
+      inputs,
+      ...(input.contact !== undefined && { contact: input.contact }),
+    },
     input.now,
   );
   const step = transition(machine, session, { type: "start" }, input.now);

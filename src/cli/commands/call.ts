@@ -12,25 +12,34 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { PhoneError, placeCall } from "../../local/phone.js";
 import { DEFAULT_CALLER } from "../../local/simulated-8x8.js";
+import { parseVarArgs } from "../../outbound/inputs.js";
 
-const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164]
+const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164] [--var name=value ...]
 
   --url     the local server (default: $IVR_URL, else http://localhost:3000)
-  --caller  the calling number (default ${DEFAULT_CALLER})
+  --caller  the calling number (default ${DEFAULT_CALLER}); for an outbound call, the number rung
+  --var     a value for one of the flow's inputs (repeatable): the flow then rings you, as \`ivr dial\` would
 
 Type the keys for each prompt and press Enter; an empty line is no input; Ctrl-D hangs up.
 When the server checks a webhook secret (WEBHOOK_SECRET), the same variable must be set here.
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { url?: string; caller?: string; help?: boolean };
+  let values: { url?: string; caller?: string; var?: string[]; help?: boolean };
   let positionals: string[];
+  let inputs: Record<string, string>;
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { url: { type: "string" }, caller: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        url: { type: "string" },
+        caller: { type: "string" },
+        var: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
     }));
+    inputs = parseVarArgs(values.var ?? []);
   } catch (err) {
     process.stderr.write(`ivr call: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
     return 2;
@@ -60,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
       url,
       flow,
       caller,
+      inputs,
       ...(secret ? { headers: { [headerName]: secret } } : {}),
       hear: (line) => process.stdout.write(`${line}\n`),
       readKeys: async (prompt) => {

@@ -1,13 +1,8 @@
 /**
- * `ivr dial <flow> --to +E164 [--from +E164]`: start an outbound IVR call through 8x8's Send Callflow API.
- *
- * 1. compile the flow (a checker error stops here, with the usual positioned messages);
- * 2. render its first answer with the engine (pure, nothing stored) and POST `[makeCall, ...that answer]`;
- * 3. store the session under the sessionId 8x8 returns, positioned after that first answer, and make sure the
- *    flow version is in the flowVersions table, so the call's VCAs continue this exact version.
- *
- * Step 3 follows the POST because the sessionId only exists once 8x8 has accepted the call; the first VCA of the
- * call comes after the callee answers and the first prompt completes, seconds later.
+ * `ivr dial <flow> --to +E164 [--from +E164] [--var name=value ...]`: start an outbound IVR call through 8x8's Send
+ * Callflow API (src/outbound/place-call.ts): the flow is compiled (a checker error stops here, with the usual
+ * positioned messages), its inputs checked (a refusal stops here too: nothing stored, nothing dialled), the version
+ * stored so the Lambdas can load it, then the call placed and its session stored under 8x8's sessionId.
  */
 import { parseArgs } from "node:util";
 import {
@@ -17,19 +12,19 @@ import {
   readOutputsFile,
   type StackOutputs,
 } from "../../../cdk/outputs.js";
-import type { CallflowAction } from "../../engine/callflow.js";
 import type { CompiledMachine } from "../../engine/machine.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import { maskPhone } from "../../observability/masking.js";
+import { checkInputs, describeInputs, parseVarArgs } from "../../outbound/inputs.js";
+import { placeOutboundCall } from "../../outbound/place-call.js";
 import type { FlowVersionStore, SessionStore } from "../../store/ports.js";
 import { VoiceApiClient, type VoiceApiOptions, voiceApiOptionsFromEnv } from "../../voice-api/client.js";
-import { FlowRegistry } from "../../webhooks/flow-registry.js";
-import { prepareOutboundSession, renderOutboundStart } from "../../webhooks/vca-service.js";
 
-const USAGE = `usage: ivr dial <flow> --to <+E164> [--from <+E164>] [options]
+const USAGE = `usage: ivr dial <flow> --to <+E164> [--from <+E164>] [--var name=value ...] [options]
 
   --to <number>            the number to call (E.164, e.g. +6591234567)
   --from <number>          caller id: one of your 8x8 virtual numbers (default: the flow's first number)
+  --var <name=value>       a value for one of the flow's inputs (repeatable); checked before anything is dialled
   --flows <dir>            where the flows are (default flows)
   --valid-minutes <n>      8x8 must not place the call after this many minutes (default 5)
   --subaccount <id>        8x8 subaccount (default EIGHTBYEIGHT_SUBACCOUNT_ID)
@@ -92,6 +87,7 @@ function parse(argv: string[]) {
     options: {
       to: { type: "string" },
       from: { type: "string" },
+      var: { type: "string", multiple: true },
       flows: { type: "string" },
       "valid-minutes": { type: "string" },
       subaccount: { type: "string" },
@@ -125,6 +121,13 @@ export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promi
     deps.err(`ivr dial: --to ${values.to} is not an E.164 number (like +6591234567)\n`);
     return 2;
   }
+  let vars: Record<string, string>;
+  try {
+    vars = parseVarArgs(values.var ?? []);
+  } catch (error) {
+    deps.err(`ivr dial: ${(error as Error).message}\n`);
+    return 2;
+  }
   const validMinutes = Number(values["valid-minutes"] ?? 5);
   if (!Number.isFinite(validMinutes) || validMinutes <= 0) {
     deps.err("ivr dial: --valid-minutes expects a positive number\n");
@@ -142,6 +145,13 @@ export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promi
     deps.err(`ivr dial: no flow '${flowId}' in ${values.flows ?? "flows"}/ (flows: ${known})\n`);
     return 1;
   }
+  const checked = checkInputs(machine, vars);
+  if (!checked.ok) {
+    const lines = checked.problems.map((p) => `  ${p.message}\n`).join("");
+    deps.err(`ivr dial: flow ${flowId} refuses these inputs (nothing was dialled):\n${lines}`);
+    deps.err(`  its inputs: ${describeInputs(machine)}\n`);
+    return 2;
+  }
   const from = values.from ?? machine.numbers[0];
   if (!from || !E164.test(from)) {
     deps.err(
@@ -157,7 +167,7 @@ export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promi
       voiceApiOptionsFromEnv(deps.env, { ...(values.subaccount && { subAccountId: values.subaccount }) }),
     );
     const stores = await deps.stores(await tableNames(values, deps));
-    return await dial(deps, api, stores, { machine, from, to: values.to, validMinutes });
+    return await dial(deps, api, stores, { machine, from, to: values.to, validMinutes, inputs: checked.inputs });
   } catch (error) {
     deps.err(`ivr dial: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
@@ -188,21 +198,23 @@ async function dial(
   deps: DialDeps,
   api: VoiceApiClient,
   stores: DialStores,
-  call: { machine: CompiledMachine; from: string; to: string; validMinutes: number },
+  call: { machine: CompiledMachine; from: string; to: string; validMinutes: number; inputs: Record<string, string> },
 ): Promise<number> {
   const { machine, from, to } = call;
   const now = deps.now();
-  const flows = new FlowRegistry([machine]);
-  const input = { flow: machine.flow, caller: from, called: to, now };
-  const { step } = renderOutboundStart(flows, input);
-  const makeCall: CallflowAction = { action: "makeCall", params: { source: from, destination: to } };
-
   // The version must be loadable by the Lambdas before any VCA of this call arrives.
   await stores.flowVersions.put(machine);
-  const validUntil = new Date(now.getTime() + call.validMinutes * 60_000).toISOString();
-  const created = await api.sendCallflow({ callflow: [makeCall, ...step.actions], validUntil });
-  await prepareOutboundSession({ sessions: stores.sessions, flows }, { ...input, sessionId: created.sessionId });
-
+  const created = await placeOutboundCall(
+    { api, sessions: stores.sessions },
+    {
+      machine,
+      from,
+      to,
+      inputs: call.inputs,
+      now,
+      validUntil: new Date(now.getTime() + call.validMinutes * 60_000),
+    },
+  );
   deps.out(
     `calling ${maskPhone(to)} from ${maskPhone(from)}: flow ${machine.flow}@${machine.version}, ` +
       `8x8 session ${created.sessionId} (${created.sessionStatus})\n`,

@@ -9,13 +9,18 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDtmfList } from "../../local/replay.js";
 import { DEFAULT_CALLER, holdStatesOf, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
+import { parseVarArgs } from "../../outbound/inputs.js";
 
 const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]
+                  [--var name=value ...]
 
   --dtmf    what 8x8 reports after each answer, comma-separated; - is no input (null). Repeatable.
-  --caller  the calling number (default ${DEFAULT_CALLER})
-  --to      the number dialled (default the flow's first number; ${PLACEHOLDER_NUMBER} for flows without numbers)
+  --caller  the calling number (default ${DEFAULT_CALLER}; for an outbound call, the flow's first number)
+  --to      the number dialled (default the flow's first number; ${PLACEHOLDER_NUMBER} for flows without numbers;
+            for an outbound call, the person rung: default ${DEFAULT_CALLER})
   --at      freeze the handler's clock at this instant, e.g. 2026-03-02T10:00:00+08:00 (for hours states)
+  --var     a value for one of the flow's inputs (repeatable). A flow that declares inputs is replayed as an
+            outbound call, placed as \`ivr dial\` places it; inputs it refuses stop the replay (exit 2).
 
 The call ends with the session summary 8x8 would send (the caller hangs up if the script ends first), so it
 counts in \`ivr report\`. With \`npm start\` running ($IVR_URL, else http://localhost:3000), the call is stored in
@@ -43,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const { file, dtmf, caller, to, at } = parsed;
+  const { file, dtmf, at, vars } = parsed;
 
   // Quiet handler logs unless asked for: stdout is reserved for the JSON, and the logger is created when the
   // handler modules load, so this must happen before the dynamic imports below.
@@ -62,14 +67,26 @@ export async function run(argv: string[]): Promise<number> {
   if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(diagnostics, { [file]: text })}\n`);
   if (!machine || diagnostics.some((d) => d.severity === "error")) return 1;
 
+  // Inputs only travel with outbound calls: a flow that declares any is replayed as `ivr dial` would place it.
+  const outbound = machine.inputs !== undefined || Object.keys(vars).length > 0;
+  const { checkInputs } = await import("../../outbound/inputs.js");
+  const checked = outbound ? checkInputs(machine, vars) : undefined;
+  if (checked && !checked.ok) {
+    const lines = checked.problems.map((p) => `  ${p.message}\n`).join("");
+    process.stderr.write(`ivr replay: flow ${machine.flow} refuses these inputs:\n${lines}`);
+    return 2;
+  }
+  const ours = machine.numbers[0] ?? PLACEHOLDER_NUMBER;
+  const caller = parsed.caller ?? (outbound ? ours : DEFAULT_CALLER);
+  const called = parsed.to ?? (outbound ? DEFAULT_CALLER : ours);
+
   const { ensureGeneratedValidators } = await import("../../local/generated-code.js");
   await ensureGeneratedValidators();
   const { openLocalDynamo } = await import("../../local/local-dynamo.js");
-  const { createReplayHandler } = await import("../../local/replay-handler.js");
+  const { createReplayHandler, replayDialOut } = await import("../../local/replay-handler.js");
   const { ReplayError, replayCall, replayJson, summaryEvent } = await import("../../local/replay.js");
   const { findLocalServer, postSummary } = await import("../../local/local-server-client.js");
 
-  const called = to ?? machine.numbers[0] ?? PLACEHOLDER_NUMBER;
   const frozen = at ? new Date(at) : undefined;
   const now = () => (frozen ? new Date(frozen) : new Date());
 
@@ -93,6 +110,9 @@ export async function run(argv: string[]): Promise<number> {
       called,
       now,
       holds: holdStatesOf(machine),
+      ...(checked?.ok && {
+        dialOut: replayDialOut({ machine, dynamo, caller, called, inputs: checked.inputs, now }),
+      }),
     });
     if (result.unused.length > 0) {
       const list = result.unused.map((d) => d ?? "-").join(",");
@@ -141,13 +161,15 @@ function parse(argv: string[]) {
       caller: { type: "string" },
       to: { type: "string" },
       at: { type: "string" },
+      var: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help" as const;
   if (positionals.length !== 1) throw new Error("expected exactly one flow file");
-  const caller = values.caller ?? DEFAULT_CALLER;
-  if (!E164.test(caller)) throw new Error(`--caller '${caller}' is not an E.164 number like +6590000001`);
+  const caller = values.caller;
+  if (caller !== undefined && !E164.test(caller))
+    throw new Error(`--caller '${caller}' is not an E.164 number like +6590000001`);
   if (values.to !== undefined && !E164.test(values.to)) {
     throw new Error(`--to '${values.to}' is not an E.164 number like +6531234567`);
   }
@@ -164,6 +186,7 @@ function parse(argv: string[]) {
     caller,
     to: values.to,
     at: values.at,
+    vars: parseVarArgs(values.var ?? []),
   };
 }
 
