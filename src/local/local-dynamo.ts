@@ -3,6 +3,8 @@
  * DYNAMODB_ENDPOINT), the tables from src/store/tables.ts, and the same store adapters the Lambdas use.
  */
 import { DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { CampaignStore } from "../outbound/campaign-store.js";
+import { DynamoCampaignStore } from "../outbound/dynamodb-campaign-store.js";
 import { ensureTables } from "../store/create-tables.js";
 import { createDocumentClient, createDynamoDbClient } from "../store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../store/dynamodb-flow-version-store.js";
@@ -24,6 +26,7 @@ export interface LocalDynamo {
   sessions: SessionStore;
   summaries: SummaryStore;
   flowVersions: FlowVersionStore;
+  campaigns: CampaignStore;
   stop(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function openLocalDynamo(options: OpenOptions = {}): Promise<LocalD
       sessions: new DynamoSessionStore(client, undefined, new VarVault(LocalKeyring.fromEnv())),
       summaries: new DynamoSummaryStore(client),
       flowVersions: new DynamoFlowVersionStore(client),
+      campaigns: new DynamoCampaignStore(client),
       async stop() {
         client.destroy();
         await instance.stop();

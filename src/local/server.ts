@@ -11,6 +11,7 @@ import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
 import { errorFields } from "../observability/logger.js";
+import { campaignCallRecorder } from "../outbound/attempts.js";
 import { checkInputs } from "../outbound/inputs.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FallbackMarkers } from "../webhooks/fallback-markers.js";
@@ -32,6 +33,7 @@ import { storeHealth } from "./health.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
+import { createLocalOutbound, type LocalOutbound, type LocalOutboundSettings } from "./outbound.js";
 import { holdStatesOf, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 
 export interface LocalServerOptions {
@@ -55,6 +57,8 @@ export interface LocalServerOptions {
   print?: (text: string) => void;
   /** told of every request a flow makes (default: a line through `print`) */
   onFetch?: FetchObserver;
+  /** outbound campaigns: the dispatcher and the simulated 8x8 (src/local/outbound.ts) */
+  outbound?: LocalOutboundSettings;
 }
 
 export interface LocalServer {
@@ -67,6 +71,8 @@ export interface LocalServer {
   machines(): CompiledMachine[];
   /** recompile flowsDir now (what the watcher does); resolves with whether the new flows were taken */
   reload(): Promise<boolean>;
+  /** campaigns: the simulated 8x8 and the dispatcher */
+  outbound: LocalOutbound;
   stop(): Promise<void>;
 }
 
@@ -134,7 +140,21 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // end) or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
       fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
       onFetch: options.onFetch ?? ((event) => print(describeFetch(event))),
+      campaigns: campaignCallRecorder(dynamo.campaigns),
     };
+    let baseUrl = "";
+    const outbound = createLocalOutbound({
+      dynamo,
+      flows: registry,
+      url: () => baseUrl,
+      logger,
+      metrics,
+      now: deps.now,
+      print,
+      webhookHeaders: webhookHeaders(),
+      authorised: (headers) => auth.isAuthorised(headers),
+      ...(options.outbound && { settings: options.outbound }),
+    });
     const routes: Record<string, Handler> = {
       "POST /vca": createVcaHandler(deps),
       "POST /vss": createVssHandler(deps),
@@ -247,6 +267,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       if (method === "POST" && path === "/local/dial") return writeApiGatewayResult(res, await dial(req));
       const analyticsAnswer = await analytics.route(method, new URL(req.url ?? "/", "http://localhost"));
       if (analyticsAnswer) return writeApiGatewayResult(res, analyticsAnswer);
+      const campaignAnswer = await outbound.handle(req, method, new URL(req.url ?? "/", "http://localhost"));
+      if (campaignAnswer) return writeApiGatewayResult(res, campaignAnswer);
       const handler = routes[`${method} ${path}`];
       if (!handler) {
         const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));
@@ -276,6 +298,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       });
     });
     const port = await listen(server, options.port ?? 3000, options.host ?? "127.0.0.1", options.fallbackToFreePort);
+    baseUrl = `http://127.0.0.1:${port}`;
+    outbound.start();
     if (options.watch !== false) {
       watcher = watchFlowsDir(flowsDir, () => void reload(), options.reloadDebounceMs);
     }
@@ -292,9 +316,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       dynamodbPid: () => dynamo.pid(),
       machines: () => current,
       reload,
+      outbound,
       stop() {
         stopping ??= (async () => {
           activeWatcher?.close();
+          // Calls in progress are played to their end first: they need the server's webhooks.
+          await outbound.stop();
           await close(activeServer);
           await reloading?.catch(() => undefined);
           await dynamo.stop();
@@ -343,6 +370,12 @@ function diff(before: readonly CompiledMachine[], after: readonly CompiledMachin
 
 function describe(machines: readonly CompiledMachine[]): string {
   return machines.length > 0 ? machines.map((m) => `${m.flow} v${m.version}`).join(", ") : "none";
+}
+
+/** The header the webhooks check, with its value, when WEBHOOK_SECRET is set (the simulated 8x8 sends it). */
+function webhookHeaders(): Record<string, string> {
+  const secret = process.env.WEBHOOK_SECRET;
+  return secret ? { [process.env.WEBHOOK_AUTH_HEADER ?? "authorization"]: secret } : {};
 }
 
 /** A JSON object whose values are all strings (absent: empty); undefined when it is anything else. */

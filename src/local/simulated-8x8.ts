@@ -78,7 +78,7 @@ function vcaEvent(call: SimulatedCall, at: Date, fields: Record<string, unknown>
   };
 }
 
-/** The VSS 8x8 sends once the session is over. */
+/** The VSS 8x8 sends once the session is over (a call never answered has no connected time and lasts 0 s). */
 export function sessionSummaryEvent(
   call: SimulatedCall,
   startedAt: Date,
@@ -86,7 +86,8 @@ export function sessionSummaryEvent(
   lastAction: string,
   sessionStatus = "COMPLETED",
 ): Record<string, unknown> {
-  const duration = Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000));
+  const answered = !["NO_ANSWER", "BUSY", "FAILED"].includes(sessionStatus);
+  const duration = answered ? Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000)) : 0;
   return {
     namespace: "VOICE",
     eventType: "SESSION_SUMMARY",
@@ -108,9 +109,9 @@ export function sessionSummaryEvent(
           source: call.caller,
           destination: call.called,
           initiatedTimestamp: startedAt.toISOString(),
-          connectedTimestamp: startedAt.toISOString(),
+          ...(answered && { connectedTimestamp: startedAt.toISOString() }),
           disconnectedTimestamp: endedAt.toISOString(),
-          callStatus: "COMPLETED",
+          callStatus: answered ? "COMPLETED" : sessionStatus,
           callDuration: duration,
         },
       },

@@ -42,6 +42,12 @@ export const MetricName = {
   FetchTimeouts: "FetchTimeouts",
   /** how long a fetch took, in milliseconds */
   FetchLatency: "FetchLatency",
+  /** outbound campaign calls 8x8 accepted (src/outbound/dispatcher.ts) */
+  CampaignDials: "CampaignDials",
+  /** 8x8 answered a campaign's Send Callflow with 429: the campaign backs off */
+  CampaignRateLimited: "CampaignRateLimited",
+  /** a running campaign, in its window, with contacts due and no call started for a while */
+  CampaignsStalled: "CampaignsStalled",
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

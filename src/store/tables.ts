@@ -4,7 +4,7 @@
  */
 export interface TableDefinition {
   /** logical name, used for construct ids and environment variable names */
-  id: "sessions" | "summaries" | "flowVersions";
+  id: "sessions" | "summaries" | "flowVersions" | "campaigns" | "contacts";
   /** environment variable the runtime reads the physical table name from */
   envVar: string;
   /** table name used locally (DynamoDB Local) and as a default */
@@ -66,7 +66,56 @@ export const FLOW_VERSIONS_TABLE: TableDefinition = {
   sortKey: { name: "version", type: "S" },
 };
 
-export const TABLES: readonly TableDefinition[] = [SESSIONS_TABLE, SUMMARIES_TABLE, FLOW_VERSIONS_TABLE];
+/**
+ * Outbound campaigns (src/outbound): one item per campaign, which is also its pacer (token bucket, calls in
+ * progress). The `byStatus` index lists the running campaigns for the dispatcher without a Scan.
+ */
+export const CAMPAIGNS_BY_STATUS_INDEX: IndexDefinition = {
+  name: "byStatus",
+  partitionKey: { name: "status", type: "S" },
+  sortKey: { name: "createdAt", type: "S" },
+  attributes: ["flow"],
+};
+
+export const CAMPAIGNS_TABLE: TableDefinition = {
+  id: "campaigns",
+  envVar: "CAMPAIGNS_TABLE",
+  localName: "callflow-campaigns",
+  partitionKey: { name: "campaignId", type: "S" },
+  ttlAttribute: "expiresAt",
+  indexes: [CAMPAIGNS_BY_STATUS_INDEX],
+};
+
+/**
+ * A campaign's contacts by "<campaignId>#<status>" and the time each is next due (pending: may be dialled; dialing:
+ * its claim's lease ends; calling: its summary is overdue; done: when it finished). The dispatcher's hot path is a
+ * Query on it, never a Scan; `outcome` is projected so status counts read the index only.
+ */
+export const CONTACTS_BY_STATUS_DUE_INDEX: IndexDefinition = {
+  name: "byStatusDue",
+  partitionKey: { name: "statusKey", type: "S" },
+  sortKey: { name: "dueAt", type: "N" },
+  attributes: ["outcome"],
+};
+
+/** A campaign's contacts, one item each, in file order under the campaign. */
+export const CONTACTS_TABLE: TableDefinition = {
+  id: "contacts",
+  envVar: "CONTACTS_TABLE",
+  localName: "callflow-contacts",
+  partitionKey: { name: "campaignId", type: "S" },
+  sortKey: { name: "contactId", type: "S" },
+  ttlAttribute: "expiresAt",
+  indexes: [CONTACTS_BY_STATUS_DUE_INDEX],
+};
+
+export const TABLES: readonly TableDefinition[] = [
+  SESSIONS_TABLE,
+  SUMMARIES_TABLE,
+  FLOW_VERSIONS_TABLE,
+  CAMPAIGNS_TABLE,
+  CONTACTS_TABLE,
+];
 
 /** The physical name of a table: from the environment (deployed), else the local name. */
 export function tableName(def: TableDefinition, env: NodeJS.ProcessEnv = process.env): string {

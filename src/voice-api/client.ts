@@ -100,6 +100,8 @@ export class VoiceApiError extends Error {
       statusMessage?: string;
       errorId?: string;
       attempts: number;
+      /** what 8x8's Retry-After asked for (a rate-limited caller backs off at least this long) */
+      retryAfterMs?: number;
     },
   ) {
     super(message);
@@ -327,6 +329,7 @@ export class VoiceApiClient {
         status: response.status,
         ...details,
         attempts: attempt,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
       }),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     };

@@ -10,6 +10,7 @@ import { fallbackActions } from "../engine/engine.js";
 import type { FetchPerformer } from "../integration/performer.js";
 import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
 import { countMetric, flushMetrics, MetricName, type Metrics } from "../observability/metrics.js";
+import type { CampaignCallRecorder } from "../outbound/attempts.js";
 import { isTransientStoreError } from "../store/errors.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
@@ -36,6 +37,8 @@ export interface WebhookDeps {
   sessionTtlSeconds?: number;
   /** default 90 days */
   summaryTtlSeconds?: number;
+  /** see VssDeps.campaigns */
+  campaigns?: CampaignCallRecorder;
   /** see VcaDeps.onStep and VcaDeps.onFallback */
   onStep?: StepObserver;
   onFallback?: FallbackObserver;

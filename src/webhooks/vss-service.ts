@@ -10,6 +10,7 @@ import type { CompiledMachine } from "../engine/machine.js";
 import { errorFields, type Logger, withholdValues } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
 import { countMetric, MetricName, type Metrics } from "../observability/metrics.js";
+import type { CampaignCallRecorder } from "../outbound/attempts.js";
 import type { SessionRecord, SessionStore, SummaryRecord, SummaryStore } from "../store/ports.js";
 import { type FallbackMarkers, markersFor } from "./fallback-markers.js";
 import type { FlowRegistry } from "./flow-registry.js";
@@ -31,6 +32,8 @@ export interface VssDeps {
   events?: EventPublisher;
   /** the VCA's pending fallback markers (default: the ones shared by handlers on `sessions`) */
   markers?: FallbackMarkers;
+  /** outbound campaigns: told how each campaign call ended (absent: campaigns are not deployed here) */
+  campaigns?: CampaignCallRecorder;
 }
 
 /** The per-flow outcome counters (no per-state dimension: see src/observability/metrics.ts). */
@@ -104,10 +107,24 @@ export async function handleVssEvent(deps: VssDeps, request: VssRequest, body: s
         : undefined;
     const outcome = await deps.summaries.putOnce(summary, end);
     if (outcome.sessionChanged) continue;
+    await settleCampaignCall(deps, record, summary, now);
     await report(deps, request, record, summary, outcome.created);
     return { created: outcome.created, summary };
   }
   throw new VssBusy("the session kept changing while its summary was being stored");
+}
+
+/** A campaign call settles its contact's attempt (idempotent: a redelivered summary changes nothing there either). */
+async function settleCampaignCall(
+  deps: VssDeps,
+  record: SessionRecord | undefined,
+  summary: SummaryRecord,
+  now: Date,
+): Promise<void> {
+  const contact = record?.session.contact;
+  if (!contact || !deps.campaigns) return;
+  const call = { sessionId: summary.sessionId, sessionStatus: summary.sessionStatus, outcome: summary.outcome };
+  await deps.campaigns.callEnded(contact, call, now);
 }
 
 /** 8x8's summary next to what only we know: the flow, version, path, final state, masked variables, outcome. */
