@@ -18,6 +18,8 @@ export const OUTPUT = {
   eventBusName: "CallEventBusName",
   /** JSON: flow secret name -> Secrets Manager ARN */
   flowSecretArns: "FlowSecretArns",
+  campaignsTable: "CampaignsTableName",
+  contactsTable: "ContactsTableName",
 } as const;
 
 export type StackOutputs = Partial<Record<(typeof OUTPUT)[keyof typeof OUTPUT], string>>;

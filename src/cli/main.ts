@@ -15,6 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv
   dial: { summary: "start an outbound IVR call via 8x8", load: () => import("./commands/dial.js") },
   report: { summary: "calls, outcomes and where callers drop, per flow", load: () => import("./commands/report.js") },
   secrets: { summary: "set|list the deployed values of flow secrets", load: () => import("./commands/secrets.js") },
+  campaign: {
+    summary: "outbound campaigns: start|status|results|pause|resume|stop|list",
+    load: () => import("./commands/campaign.js"),
+  },
 };
 
 /**

@@ -66,7 +66,7 @@ export function retryStatus(name: string): string | undefined {
   return (RETRYABLE_STATUSES as readonly string[]).includes(status) ? status : undefined;
 }
 
-/** The campaign's settings from the options, or what is wrong with them (file-level problems, line 0). */
+/** The campaign's settings from the options, or what is wrong with them (problems "on line -1": not the file's). */
 function settingsOf(
   machine: CompiledMachine,
   options: StartOptions,
@@ -117,7 +117,7 @@ function settingsOf(
     );
   }
   if (problems.length > 0 || !window || !from)
-    return { ok: false, problems: problems.map((message) => ({ line: 0, message })) };
+    return { ok: false, problems: problems.map((message) => ({ line: -1, message })) };
   return { ok: true, value: { from, window, pace, retry: { ...retry, on: on as string[] } } };
 }
 

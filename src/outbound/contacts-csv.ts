@@ -27,7 +27,7 @@ export interface ContactRow {
 }
 
 export interface ContactsProblem {
-  /** 0: the file as a whole */
+  /** 0: the file as a whole; -1: not the file but the campaign's settings */
   line: number;
   message: string;
 }
@@ -158,7 +158,8 @@ export function parseContacts(text: string, machine: CompiledMachine, options: C
 
 /** Problems as printed: "contacts.csv:7: input 'time' is required", at most MAX_PROBLEMS, then a count. */
 export function formatProblems(file: string, problems: readonly ContactsProblem[]): string {
-  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `${file}${p.line > 0 ? `:${p.line}` : ""}: ${p.message}`);
+  const where = (line: number) => (line < 0 ? "" : `${file}${line > 0 ? `:${line}` : ""}: `);
+  const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `${where(p.line)}${p.message}`);
   if (problems.length > MAX_PROBLEMS) shown.push(`... and ${problems.length - MAX_PROBLEMS} more`);
   return shown.join("\n");
 }

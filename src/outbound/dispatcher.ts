@@ -46,6 +46,8 @@ export interface DispatcherOptions {
   auditAfterMs: number;
   /** due contacts and no call started for this long: the campaign is reported stalled */
   stallAfterMs: number;
+  /** the list of running campaigns is read this often (each campaign itself is read every tick) */
+  listEveryMs: number;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
@@ -59,6 +61,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   reapEveryMs: 5_000,
   auditAfterMs: 60_000,
   stallAfterMs: 10 * 60 * 1000,
+  listEveryMs: 1_000,
 };
 
 export interface DispatcherDeps {
@@ -106,6 +109,7 @@ export class Dispatcher {
   private readonly rateLimits = new Map<string, number>();
   private readonly reapedAt = new Map<string, number>();
   private readonly auditedAt = new Map<string, number>();
+  private listed: { at: number; ids: string[] } | undefined;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.id = deps.id ?? randomUUID().slice(0, 8);
@@ -119,7 +123,7 @@ export class Dispatcher {
   /** One pass over every running campaign. */
   async tick(): Promise<TickReport> {
     const report = emptyReport();
-    const campaigns = await this.deps.store.list("running");
+    const campaigns = await this.runningCampaigns();
     report.campaigns = campaigns.length;
     for (const campaign of campaigns) {
       try {
@@ -133,6 +137,22 @@ export class Dispatcher {
       }
     }
     return report;
+  }
+
+  /**
+   * The running campaigns, each read now (its pacer is decided on it); which campaigns are running is asked of the
+   * index at most every `listEveryMs` (a campaign started meanwhile waits that long for its first call).
+   */
+  private async runningCampaigns(): Promise<Campaign[]> {
+    const { store } = this.deps;
+    const now = Date.now();
+    if (!this.listed || now - this.listed.at >= this.options.listEveryMs) {
+      const campaigns = await store.list("running");
+      this.listed = { at: now, ids: campaigns.map((c) => c.campaignId) };
+      return campaigns;
+    }
+    const campaigns = await Promise.all(this.listed.ids.map((id) => store.get(id)));
+    return campaigns.filter((c): c is Campaign => c?.status === "running");
   }
 
   /**
