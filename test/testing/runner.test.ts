@@ -173,7 +173,9 @@ describe("dial(): replays written in TypeScript", () => {
   });
 
   it("dials outbound flows as `ivr dial` does", async () => {
-    const call = await dial("appointment-reminder", { at: OPEN });
+    const inputs = { patient: "Ann Lee", clinic: "Harbourfront Dental", time: "tomorrow at 10:30" };
+    const call = await dial("appointment-reminder", { at: OPEN, inputs });
+    expect(call.heard()).toContain("Hello Ann Lee.");
     expect(call.action).toBe("capture");
     expect((await call.session())?.session.direction).toBe("OUTBOUND");
   });
