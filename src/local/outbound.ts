@@ -49,6 +49,8 @@ export interface LocalOutboundSettings {
   rateLimitPerSecond?: number;
   /** how long a simulated phone rings (default 50 ms) */
   ringMs?: number;
+  /** the simulated 8x8 answers every Nth Send Callflow with 429, to watch the backoff */
+  refuseEvery?: number;
 }
 
 export interface LocalOutboundDeps {
@@ -88,6 +90,7 @@ export function createLocalOutbound(deps: LocalOutboundDeps): LocalOutbound {
     ...(deps.webhookHeaders && { webhookHeaders: deps.webhookHeaders }),
     ...(settings.rateLimitPerSecond !== undefined && { rateLimitPerSecond: settings.rateLimitPerSecond }),
     ...(settings.ringMs !== undefined && { ringMs: settings.ringMs }),
+    ...(settings.refuseEvery !== undefined && { refuseEvery: settings.refuseEvery }),
     print: deps.print,
   });
   const service: CampaignServiceDeps = {

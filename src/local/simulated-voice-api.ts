@@ -38,6 +38,8 @@ export interface SimulatedVoiceApiOptions {
   rateLimitPerSecond?: number;
   /** how long a phone rings before it is answered (or not); default 50 ms */
   ringMs?: number;
+  /** answer every Nth Send Callflow request with 429 whatever the rate, to watch dispatchers back off locally */
+  refuseEvery?: number;
   /** report what went wrong while playing a call (the local server prints it) */
   print?: (text: string) => void;
 }
@@ -60,7 +62,8 @@ export class SimulatedVoiceApi {
   /** calls accepted and not yet summarised, now and at most */
   inFlight = 0;
   maxInFlight = 0;
-  /** Send Callflow requests refused with 429 */
+  /** Send Callflow requests received, and those refused with 429 */
+  requests = 0;
   rateLimited = 0;
   private readonly scripts = new Map<string, { script: CalleeScript; calls: number }>();
   private readonly playing = new Set<Promise<void>>();
@@ -69,7 +72,7 @@ export class SimulatedVoiceApi {
   private stopped = false;
 
   constructor(private readonly options: SimulatedVoiceApiOptions) {
-    this.tokens = this.rate;
+    this.tokens = Math.max(1, this.rate / 10);
   }
 
   private get rate(): number {
@@ -95,6 +98,12 @@ export class SimulatedVoiceApi {
   /** POST /api/v1/subaccounts/{id}/callflows */
   sendCallflow(body: string): APIGatewayProxyResult {
     if (this.stopped) return answer(503, { statusCode: 503, statusMessage: "The local stack is stopping" });
+    this.requests++;
+    const refuse = this.options.refuseEvery;
+    if (refuse !== undefined && this.requests % refuse === 0) {
+      this.rateLimited++;
+      return answer(429, { statusCode: 429, statusMessage: "Too many requests" });
+    }
     if (!this.takeToken()) {
       this.rateLimited++;
       return {
@@ -142,9 +151,11 @@ export class SimulatedVoiceApi {
     });
   }
 
+  /** 8x8 documents a rate, not a burst: a tenth of a second's worth may come at once. */
   private takeToken(): boolean {
     const now = Date.now();
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
+    const burst = Math.max(1, this.rate / 10);
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate);
     this.refilledAt = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

@@ -104,8 +104,10 @@ function emptyReport(): TickReport {
 
 export class Dispatcher {
   readonly id: string;
+  /** everything this dispatcher did since it was created, summed over its ticks */
+  readonly totals: TickReport = emptyReport();
   private readonly options: DispatcherOptions;
-  /** per campaign: consecutive 429s (for the backoff), last reap, last audit */
+  /** per campaign: consecutive ticks that met a 429 (for the backoff), last reap, last audit */
   private readonly rateLimits = new Map<string, number>();
   private readonly reapedAt = new Map<string, number>();
   private readonly auditedAt = new Map<string, number>();
@@ -136,6 +138,7 @@ export class Dispatcher {
         });
       }
     }
+    for (const key of Object.keys(report) as (keyof TickReport)[]) this.totals[key] += report[key];
     return report;
   }
 
@@ -221,10 +224,11 @@ export class Dispatcher {
       else if (result === "rate-limited") report.rateLimited++;
     }
     const dialled = results.filter((r) => r === "dialled").length;
-    if (dialled > 0) {
-      this.rateLimits.delete(campaign.campaignId);
-      if (this.deps.metrics) countMetric(this.deps.metrics, MetricName.CampaignDials, campaign.flow, dialled);
-    }
+    if (results.includes("rate-limited")) {
+      this.rateLimits.set(campaign.campaignId, (this.rateLimits.get(campaign.campaignId) ?? 0) + 1);
+    } else if (dialled > 0) this.rateLimits.delete(campaign.campaignId);
+    if (dialled > 0 && this.deps.metrics)
+      countMetric(this.deps.metrics, MetricName.CampaignDials, campaign.flow, dialled);
   }
 
   /** Claim one contact, count it in progress, and place its call; any failure settles or gives back the claim. */
@@ -285,10 +289,10 @@ export class Dispatcher {
     if (error instanceof VoiceApiError) {
       switch (error.kind) {
         case "rate-limited": {
-          // A refused request placed no call: the attempt is given back, and the campaign waits.
-          const streak = (this.rateLimits.get(campaign.campaignId) ?? 0) + 1;
-          this.rateLimits.set(campaign.campaignId, streak);
-          const exponential = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (streak - 1));
+          // A refused request placed no call: the attempt is given back, and the campaign waits, longer after each
+          // tick that met a 429 (the streak), never less than 8x8's Retry-After.
+          const streak = this.rateLimits.get(campaign.campaignId) ?? 0;
+          const exponential = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** streak);
           const wait = Math.max(error.details.retryAfterMs ?? 0, exponential * (0.5 + Math.random() / 2));
           await store.release(contact, now + wait, now);
           await store.removeActive(campaign.campaignId, member, now);

@@ -192,9 +192,12 @@ describe("ivr dial", () => {
     };
   }
 
+  /** appointment-reminder's inputs, as --var arguments */
+  const VARS = ["--var", "patient=Ann Lee", "--var", "clinic=Harbourfront Dental", "--var", "time=tomorrow at 10:30"];
+
   it("sends makeCall plus the flow's first answer, then stores the session under 8x8's sessionId", async () => {
     const code = await dial(
-      [outbound.flow, "--to", "+6591234567", "--from", "+6560001111", "--flows", join(ROOT, "flows")],
+      [outbound.flow, "--to", "+6591234567", "--from", "+6560001111", "--flows", join(ROOT, "flows"), ...VARS],
       dialDeps(),
     );
     expect(errors.join("")).toBe("");
@@ -216,6 +219,8 @@ describe("ivr dial", () => {
     );
     expect(record?.session).toMatchObject({ flow: outbound.flow, version: outbound.version, direction: "OUTBOUND" });
     expect(record?.lastAnswer?.callflow).toEqual(body.callflow.slice(1));
+    expect(record?.session.vars).toMatchObject({ patient: "Ann Lee", time: "tomorrow at 10:30" });
+    expect(JSON.stringify(body.callflow)).toContain("Hello Ann Lee.");
     const stored = await new DynamoFlowVersionStore(ddb.doc, FLOW_VERSIONS_TABLE.localName).get(
       outbound.flow,
       outbound.version,
@@ -229,9 +234,30 @@ describe("ivr dial", () => {
       status: 422,
       body: { sessionStatus: "NOT_CREATED", statusCode: -1014, statusMessage: "Source or caller ID is not allowed" },
     });
-    const code = await dial([outbound.flow, "--to", "+6591234567", "--from", "+6560001111"], dialDeps());
+    const code = await dial([outbound.flow, "--to", "+6591234567", "--from", "+6560001111", ...VARS], dialDeps());
     expect(code).toBe(1);
     expect(errors.join("")).toMatch(/Source or caller ID is not allowed/);
+  });
+
+  it("refuses inputs the flow refuses, naming each problem, before dialling anything", async () => {
+    const code = await dial(
+      [outbound.flow, "--to", "+6591234567", "--from", "+6560001111", "--var", "patient=Ann", "--var", "tiem=10:30"],
+      dialDeps(),
+    );
+    expect(code).toBe(2);
+    expect(errors.join("")).toBe(
+      [
+        `ivr dial: flow ${outbound.flow} refuses these inputs (nothing was dialled):`,
+        `  'tiem' is not an input of flow ${outbound.flow} (its inputs: patient, clinic, time)`,
+        "  input 'clinic' is required",
+        "  input 'time' is required",
+        "  its inputs: patient (required), clinic (required), time (required)",
+        "",
+      ].join("\n"),
+    );
+    expect(await dial([outbound.flow, "--to", "+6591234567", "--var", "patient"], dialDeps())).toBe(2);
+    expect(errors.join("")).toMatch(/--var expects name=value/);
+    expect(fake.requests).toEqual([]);
   });
 
   it("checks its arguments before calling anyone", async () => {
