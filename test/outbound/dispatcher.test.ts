@@ -182,7 +182,8 @@ describe("retries", () => {
     expect(last.dialled).toBe(0);
     expect(last.completed).toBe(1);
     [a, b] = await contactsOf(campaign);
-    expect(a).toMatchObject({ status: "done", outcome: "completed", attempts: 2, lastError: "8x8 session NO_ANSWER" });
+    // Answered, then hung up before the flow had ended the call (no key is pressed here): abandoned.
+    expect(a).toMatchObject({ status: "done", outcome: "abandoned", attempts: 2, lastError: "8x8 session NO_ANSWER" });
     expect(a?.history.map((h) => h.status)).toEqual(["NO_ANSWER", "COMPLETED"]);
     expect(b).toMatchObject({ status: "done", outcome: "busy", attempts: 3 });
     expect(b?.history.map((h) => h.status)).toEqual(["BUSY", "BUSY", "BUSY"]);
