@@ -77,6 +77,7 @@ export type DynamoDbItemAction =
   | "dynamodb:UpdateItem"
   | "dynamodb:DeleteItem"
   | "dynamodb:Query"
+  | "dynamodb:BatchGetItem"
   | "dynamodb:ConditionCheckItem";
 
 export interface CallflowFunctionProps {

@@ -38,6 +38,12 @@ export interface CallflowConfig {
   serviceUrls: Record<string, string>;
   /** flow secret name -> ARN of an existing Secrets Manager secret to use instead of creating one */
   secretArns: Record<string, string>;
+  /** outbound campaigns: the 8x8 subaccount the dispatcher dials from (unset: campaigns pause, saying so) */
+  eightByEightSubaccountId: string | undefined;
+  /** outbound campaigns: 8x8's API base URL */
+  eightByEightBaseUrl: string;
+  /** outbound campaigns: an existing Secrets Manager secret holding the 8x8 API key (unset: the stack makes one) */
+  voiceApiKeySecretArn: string | undefined;
 }
 
 export const DEFAULT_CONFIG: CallflowConfig = {
@@ -55,6 +61,9 @@ export const DEFAULT_CONFIG: CallflowConfig = {
   sessionTtlSeconds: undefined,
   serviceUrls: {},
   secretArns: {},
+  eightByEightSubaccountId: undefined,
+  eightByEightBaseUrl: "https://voice.8x8.com",
+  voiceApiKeySecretArn: undefined,
 };
 
 /** `1.2.3.4` -> `1.2.3.4/32`; CIDRs pass through; anything else is a configuration error. */
@@ -110,6 +119,10 @@ function flag(value: unknown, fallback: boolean): boolean {
   return value === true || value === "true" || value === "1";
 }
 
+function optionalText(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
 export function configFromContext(node: Node): CallflowConfig {
   const get = (key: string): unknown => node.tryGetContext(key);
   const ips = list(get("webhookSourceIps")) ?? DEFAULT_CONFIG.webhookSourceIps;
@@ -131,5 +144,8 @@ export function configFromContext(node: Node): CallflowConfig {
     sessionTtlSeconds: ttl === undefined ? undefined : positive("sessionTtlSeconds", ttl, 1),
     serviceUrls: stringMap("serviceUrls", get("serviceUrls")),
     secretArns: stringMap("secretArns", get("secretArns")),
+    eightByEightSubaccountId: optionalText(get("eightByEightSubaccountId")),
+    eightByEightBaseUrl: optionalText(get("eightByEightBaseUrl")) ?? DEFAULT_CONFIG.eightByEightBaseUrl,
+    voiceApiKeySecretArn: optionalText(get("voiceApiKeySecretArn")),
   };
 }

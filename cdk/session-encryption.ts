@@ -27,16 +27,19 @@ export class SessionEncryption extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    for (const fn of props.users) {
-      fn.addEnvironment(SESSION_KEY_ENV, this.key.keyArn);
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-          resources: [this.key.keyArn],
-          conditions: { StringEquals: { "kms:EncryptionContext:purpose": SESSION_KEY_CONTEXT.purpose } },
-        }),
-      );
-    }
+    for (const fn of props.users) this.use(fn);
+  }
+
+  /** Let `fn` seal and open sensitive session variables: the key's id in its environment, the two KMS actions. */
+  use(fn: CallflowFunction): void {
+    fn.addEnvironment(SESSION_KEY_ENV, this.key.keyArn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { "kms:EncryptionContext:purpose": SESSION_KEY_CONTEXT.purpose } },
+      }),
+    );
   }
 }

@@ -26,7 +26,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, Billing, ProjectionType, StreamViewType, type TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
@@ -41,8 +41,10 @@ import { CallflowFunction } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
 import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
+import { OutboundCampaigns } from "./outbound.js";
 import { OUTPUT } from "./outputs.js";
 import { SessionEncryption } from "./session-encryption.js";
+import { callflowTable } from "./tables.js";
 
 /** The VCA's timeouts leave room for the largest fetch budget plus the store's (cdk/integration.ts); the p99
  * latency alarm still tells us long before a routine answer gets near them. */
@@ -121,7 +123,7 @@ export class CallflowStack extends Stack {
       SESSIONS_TABLE,
     );
     this.vcaFunction.bindTable(this.tables.flowVersions, ["dynamodb:GetItem"], FLOW_VERSIONS_TABLE);
-    new SessionEncryption(this, "SessionEncryption", { users: [this.vcaFunction] });
+    const sessionEncryption = new SessionEncryption(this, "SessionEncryption", { users: [this.vcaFunction] });
     // VSS reads the session, then stores the summary once and marks the session ended in one transaction (a
     // conditional Put and an UpdateItem), and may load the session's flow version to describe the path.
     this.vssFunction.bindTable(this.tables.sessions, ["dynamodb:GetItem", "dynamodb:UpdateItem"], SESSIONS_TABLE);
@@ -159,6 +161,13 @@ export class CallflowStack extends Stack {
       logLevel: config.logLevel,
       tracing: config.tracing,
     });
+    new OutboundCampaigns(this, "Outbound", {
+      ...this.tables,
+      vssFunction: this.vssFunction,
+      sessionEncryption,
+      alarmTopic: this.alarmTopic,
+      config,
+    });
 
     new CfnOutput(this, OUTPUT.vcaUrl, {
       value: this.api.urlForPath("/vca"),
@@ -178,25 +187,7 @@ export class CallflowStack extends Stack {
   }
 
   private table(def: TableDefinition): TableV2 {
-    const attributeType = (type: "S" | "N") => (type === "S" ? AttributeType.STRING : AttributeType.NUMBER);
-    return new TableV2(this, `${def.id[0]?.toUpperCase()}${def.id.slice(1)}Table`, {
-      partitionKey: { name: def.partitionKey.name, type: attributeType(def.partitionKey.type) },
-      ...(def.sortKey && { sortKey: { name: def.sortKey.name, type: attributeType(def.sortKey.type) } }),
-      ...(def.ttlAttribute && { timeToLiveAttribute: def.ttlAttribute }),
-      ...(def.stream && { dynamoStream: StreamViewType.NEW_IMAGE }),
-      globalSecondaryIndexes: def.indexes?.map((index) => ({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
-        ...(index.sortKey && { sortKey: { name: index.sortKey.name, type: attributeType(index.sortKey.type) } }),
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...index.attributes],
-      })),
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      // Sessions, summaries and flow versions outlive the stack: tearing down must never drop call records.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    return callflowTable(this, def);
   }
 
   private webhookFunction(

@@ -3,6 +3,7 @@
  * flow registry over the bundled flows, the logger, metrics and authenticator. Nothing here runs per request.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import flowsJson from "../generated/flows.json" with { type: "json" };
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { createFetchPerformer } from "../src/integration/performer.js";
@@ -38,11 +39,18 @@ function secretsClient(): SecretsManagerClient {
 }
 let client: SecretsManagerClient | undefined;
 
-/** `vault`: encrypts sensitive session variables at rest (the VCA's, from kmsVaultFromEnv; the VSS needs none). */
-export function createLambdaDeps(env: NodeJS.ProcessEnv = process.env, vault?: VarVault): WebhookDeps {
+/**
+ * `vault`: encrypts sensitive session variables at rest (the VCA's, from kmsVaultFromEnv; the VSS needs none).
+ * `client`: the DynamoDB client to share (the VSS Lambda's campaign recorder uses the same one).
+ */
+export function createLambdaDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  vault?: VarVault,
+  client: DynamoDBDocumentClient = createDocumentClient({ env }),
+): WebhookDeps {
   const logger = createLogger();
   const metrics = createMetrics();
-  const stores = createDynamoStores(createDocumentClient({ env }), env, vault);
+  const stores = createDynamoStores(client, env, vault);
   const ttl = positiveInt(env.SESSION_TTL_SECONDS);
   const summaryTtl = positiveInt(env.SUMMARY_TTL_SECONDS);
   return {

@@ -121,8 +121,8 @@ describe("functions", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).filter(
       (f) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
     );
-    // VCA, VSS and the Call Completed publisher (cdk/analytics.ts)
-    expect(functions).toHaveLength(3);
+    // VCA, VSS, the Call Completed publisher (cdk/analytics.ts) and the campaign dispatcher (cdk/outbound.ts)
+    expect(functions).toHaveLength(4);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe("nodejs24.x");
       expect(fn.Properties.Architectures).toEqual(["arm64"]);
@@ -183,7 +183,8 @@ describe("webhook secret", () => {
 describe("tables", () => {
   it("are on-demand global tables with TTL, PITR, deletion protection, retained on teardown", () => {
     const tables = template.findResources("AWS::DynamoDB::GlobalTable");
-    expect(Object.keys(tables)).toHaveLength(3);
+    // sessions, summaries, flow versions; campaigns and contacts (cdk/outbound.ts)
+    expect(Object.keys(tables)).toHaveLength(5);
     for (const table of Object.values(tables)) {
       expect(table.DeletionPolicy).toBe("Retain");
       expect(table.UpdateReplacePolicy).toBe("Retain");

@@ -42,15 +42,23 @@ describe("npx cdk synth", () => {
       (r) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === "callflow",
     );
     for (const fn of functions) expect(fn.Properties.Runtime).toBe("nodejs24.x");
-    // VCA, VSS and the Call Completed publisher (cdk/analytics.ts), each bundled
-    expect(functions).toHaveLength(3);
+    // VCA, VSS, the Call Completed publisher (cdk/analytics.ts) and the campaign dispatcher (cdk/outbound.ts)
+    expect(functions).toHaveLength(4);
     expect(Object.keys(template.Outputs)).toEqual(
-      expect.arrayContaining(["VcaUrl", "VssUrl", "WebhookSecretArn", "SummariesTableName", "CallEventBusName"]),
+      expect.arrayContaining([
+        "VcaUrl",
+        "VssUrl",
+        "WebhookSecretArn",
+        "SummariesTableName",
+        "CallEventBusName",
+        "CampaignsTableName",
+        "ContactsTableName",
+      ]),
     );
     const assets = JSON.parse(readFileSync(join(outdir, "Callflow.assets.json"), "utf8")) as {
       files: Record<string, { source: { path: string } }>;
     };
     const bundles = Object.values(assets.files).filter((f) => f.source.path.startsWith("asset."));
-    expect(bundles.length).toBeGreaterThanOrEqual(3);
+    expect(bundles.length).toBeGreaterThanOrEqual(4);
   });
 });
