@@ -20,6 +20,7 @@ export function banner(server: LocalServer, requestedPort: number, backend?: Ban
     `  GET  ${server.url}/flows   flows being served`,
     `  GET  ${server.url}/events  Call Completed events (each is printed here too; \`npx ivr report\` counts the calls)`,
     `  GET  ${server.url}/health`,
+    `       ${server.url}/local/campaigns  outbound campaigns, dialled here (\`npx ivr campaign --local\`)`,
     `  DynamoDB: ${server.dynamodbEndpoint}`,
     "",
     "flows (edit flows/*.yaml: they reload on save):",
