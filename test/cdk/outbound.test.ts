@@ -25,7 +25,8 @@ function logicalId(prefix: string, type: string): string {
 /** Every statement of a function's role policies, its resources stringified. */
 function statementsOf(functionPrefix: string): { actions: string[]; resources: string }[] {
   const fn = resources[logicalId(functionPrefix, "AWS::Lambda::Function")];
-  const role = JSON.stringify((fn?.Properties.Role as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
+  if (!fn) throw new Error(`no function ${functionPrefix}*`);
+  const role = JSON.stringify((fn.Properties.Role as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0]);
   return Object.values(resources)
     .filter((r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties.Roles).includes(role))
     .flatMap(
