@@ -33,7 +33,7 @@ import { VoiceApiClient } from "../voice-api/client.js";
 import type { FlowRegistry } from "../webhooks/flow-registry.js";
 import { BodyTooLargeError, gatewayError, readBody } from "./apigw-adapter.js";
 import type { LocalDynamo } from "./local-dynamo.js";
-import { LOCAL_SUBACCOUNT, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
+import { holdStatesOf, LOCAL_SUBACCOUNT, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 import { SimulatedVoiceApi, watchSessions } from "./simulated-voice-api.js";
 
 /** A contacts file posted to the local server may be far larger than a webhook body. */
@@ -91,6 +91,10 @@ export function createLocalOutbound(deps: LocalOutboundDeps): LocalOutbound {
     ...(settings.rateLimitPerSecond !== undefined && { rateLimitPerSecond: settings.rateLimitPerSecond }),
     ...(settings.ringMs !== undefined && { ringMs: settings.ringMs }),
     ...(settings.refuseEvery !== undefined && { refuseEvery: settings.refuseEvery }),
+    holdStates: async (flow, version) => {
+      const machine = await deps.flows.get(flow, version);
+      return machine ? holdStatesOf(machine) : [];
+    },
     print: deps.print,
   });
   const service: CampaignServiceDeps = {

@@ -15,6 +15,7 @@ import {
   actionCompletedEvent,
   callflowEndsCall,
   captureOf,
+  isHoldAnswer,
   lastActionName,
   newSimulatedCall,
   type SimulatedCall,
@@ -40,6 +41,9 @@ export interface SimulatedVoiceApiOptions {
   ringMs?: number;
   /** answer every Nth Send Callflow request with 429 whatever the rate, to watch dispatchers back off locally */
   refuseEvery?: number;
+  /** the fetch states with a hold message of a flow version: an answer waiting in one is reported heard at once
+   * (dtmf null), without using a step of the callee's script, as 8x8 does once the message has played */
+  holdStates?: (flow: string, version: string) => Promise<readonly string[]>;
   /** report what went wrong while playing a call (the local server prints it) */
   print?: (text: string) => void;
 }
@@ -170,7 +174,8 @@ export class SimulatedVoiceApi {
   ): Promise<void> {
     const startedAt = new Date();
     await sleep(this.options.ringMs ?? 50);
-    await this.sessionStored(call.sessionId);
+    const stored = await this.sessionStored(call.sessionId);
+    const holds = stored && this.options.holdStates ? await this.options.holdStates(stored.flow, stored.version) : [];
     if (!plan.answer) {
       await this.summary(call, startedAt, "MAKE_CALL", plan.status, dial);
       return;
@@ -181,7 +186,9 @@ export class SimulatedVoiceApi {
       if (callflowEndsCall(answer.callflow)) break;
       const capture = captureOf(answer.callflow);
       if (!capture) throw new Error(`the answer neither waits for keys nor ends the call: ${JSON.stringify(answer)}`);
-      const step = steps.shift() ?? { silence: true as const };
+      const step = isHoldAnswer(answer, holds)
+        ? { silence: true as const }
+        : (steps.shift() ?? { silence: true as const });
       if ("hangup" in step) break;
       const dtmf = "press" in step ? simulateCapture(capture.params, step.press) : null;
       const event = actionCompletedEvent(call, new Date(), answer.clientActionId, dtmf);
@@ -199,10 +206,11 @@ export class SimulatedVoiceApi {
   }
 
   /** The dialler stores the session once 8x8 answered its request; wait for it (bounded), as a real call would. */
-  private async sessionStored(sessionId: string): Promise<void> {
-    if (await this.options.sessions.created(sessionId, 10_000)) return;
+  private async sessionStored(sessionId: string): Promise<{ flow: string; version: string } | undefined> {
+    const created = await this.options.sessions.created(sessionId, 10_000);
+    if (created) return created;
     // Stored by another process (or not at all): look in the table itself before the call goes on regardless.
-    await this.options.sessions.get(sessionId, new Date());
+    return (await this.options.sessions.get(sessionId, new Date()))?.session;
   }
 
   private async webhook<T>(path: string, body: unknown): Promise<T> {

@@ -10,6 +10,8 @@
  * `ivr replay --var`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +51,26 @@ states:
     hangup: { say: "No choice. Goodbye.", result: no-response }
 `;
 
+/** A flow that holds the line for a request (a fetch with a hold message), then asks once more. */
+const HOLD_FLOW = `flow: hold-survey
+start: ask
+services:
+  survey: { url: "https://survey.example/api" }
+states:
+  ask:
+    menu: { prompt: "Press 1 to take part.", options: { "1": save }, attempts: 1, onExhausted: none }
+  save:
+    fetch: { service: survey, method: POST, path: /answers, say: "One moment while I save that.", next: rate, onError: none }
+  rate:
+    menu: { prompt: "Press 1 if it was good, 2 if not.", options: { "1": good, "2": bad }, attempts: 1, onExhausted: none }
+  good:
+    hangup: { say: "Great.", result: good }
+  bad:
+    hangup: { say: "Sorry to hear it.", result: bad }
+  none:
+    hangup: { say: "Goodbye.", result: none }
+`;
+
 /** What each tenth of the contacts does, how it should end, and after how many calls. */
 const PLAN = [
   ...Array.from({ length: 6 }, () => ({
@@ -71,6 +93,8 @@ const contactRow = (i: number) =>
 
 let dir: string;
 let server: LocalServer;
+let survey: Server;
+const surveyRequests: string[] = [];
 
 beforeAll(async () => {
   const { endpoint } = await dynamoDbForTests();
@@ -78,6 +102,18 @@ beforeAll(async () => {
   await ensureGeneratedValidators();
   dir = mkdtempSync(join(tmpdir(), "callflow-campaign-"));
   writeFileSync(join(dir, "reminder.yaml"), FLOW);
+  writeFileSync(join(dir, "hold-survey.yaml"), HOLD_FLOW);
+  // The survey service on loopback, where the flow's requests go (as npm start points services at its back end).
+  survey = createServer((req, res) => {
+    surveyRequests.push(`${req.method} ${req.url}`);
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(201, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => survey.listen(0, "127.0.0.1", resolve));
+  process.env.CALLFLOW_SERVICE_URL_survey = `http://127.0.0.1:${(survey.address() as AddressInfo).port}`;
   server = await startLocalServer({
     port: 0,
     flowsDir: dir,
@@ -92,6 +128,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  survey?.close();
+  delete process.env.CALLFLOW_SERVICE_URL_survey;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -201,6 +239,32 @@ describe("a 1,000-contact campaign on the local stack", () => {
         `${((used.user + used.system) / 1e6).toFixed(1)} s\n`,
     );
   }, 300_000);
+});
+
+describe("a campaign on a flow that holds the line for a request", () => {
+  it("hears the hold message through without spending a step of the callee's script", async () => {
+    const csv = "to,script\n+6594000001,answer; press 1; press 2\n+6594000002,answer; press 1; press 1\n";
+    const res = await fetch(`${server.url}/local/campaigns`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        flow: "hold-survey",
+        csv,
+        options: { window: "always", timezone: "UTC", pace: { callsPerSecond: 10 } },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { campaign } = (await res.json()) as { campaign: { campaignId: string } };
+    await waitForEnd(campaign.campaignId, 60_000);
+    const { rows } = (await (await fetch(`${server.url}/local/campaigns/${campaign.campaignId}/results`)).json()) as {
+      rows: ResultRow[];
+    };
+    expect(rows.map((r) => [r.outcome, r.result])).toEqual([
+      ["completed", "bad"],
+      ["completed", "good"],
+    ]);
+    expect(surveyRequests).toEqual(["POST /answers", "POST /answers"]);
+  });
 });
 
 describe("ivr campaign --local", () => {

@@ -6,19 +6,14 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import {
-  DEFAULT_STACK_NAME,
-  describeStackOutputs,
-  OUTPUT,
-  readOutputsFile,
-  type StackOutputs,
-} from "../../../cdk/outputs.js";
+import { DEFAULT_STACK_NAME, OUTPUT } from "../../../cdk/outputs.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import type { Campaign } from "../../outbound/campaign.js";
 import type { CampaignAction, CampaignReport, StartOptions } from "../../outbound/campaigns.js";
 import { type ContactsProblem, formatProblems } from "../../outbound/contacts-csv.js";
 import { outcomeTotals, type ResultRow, resultsCsv } from "../../outbound/results.js";
 import { describeWindow } from "../../outbound/window.js";
+import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr campaign <command> [options]
 
@@ -80,9 +75,7 @@ const OPTIONS = {
   out: { type: "string" },
   local: { type: "boolean" },
   url: { type: "string" },
-  stack: { type: "string" },
-  region: { type: "string" },
-  "stack-outputs": { type: "string" },
+  ...STACK_OPTIONS,
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -425,10 +418,7 @@ async function tableNames(
   let contacts = env.CONTACTS_TABLE;
   let flowVersions = env.FLOW_VERSIONS_TABLE;
   if (!campaigns || !contacts || !flowVersions) {
-    const stack = values.stack ?? DEFAULT_STACK_NAME;
-    const outputs: StackOutputs = values["stack-outputs"]
-      ? readOutputsFile(values["stack-outputs"], stack)
-      : await describeStackOutputs(stack, values.region);
+    const outputs = await stackOutputsOf(values);
     campaigns ??= outputs[OUTPUT.campaignsTable];
     contacts ??= outputs[OUTPUT.contactsTable];
     flowVersions ??= outputs[OUTPUT.flowVersionsTable];
