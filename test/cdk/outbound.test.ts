@@ -161,6 +161,10 @@ describe("configuration", () => {
       voiceApiKeySecretArn: "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:key-AbCdEf",
     });
     const withKey = synthStack({ voiceApiKeySecretArn: config.voiceApiKeySecretArn }).template;
-    expect(Object.keys(withKey.findResources("AWS::SecretsManager::Secret"))).toHaveLength(1); // the webhook's only
+    const secrets = Object.keys(withKey.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets.filter((id) => id.startsWith("Outbound"))).toEqual([]); // the given one is used, none made
+    withKey.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ VOICE_API_KEY_SECRET_ARN: config.voiceApiKeySecretArn }) },
+    });
   });
 });

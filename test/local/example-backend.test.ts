@@ -47,13 +47,19 @@ afterAll(async () => {
 });
 
 /** A scripted `ivr call`: what the caller heard, one line per action. */
-async function call(flow: string, keys: string[], caller = "+6590000001"): Promise<string[]> {
+async function call(
+  flow: string,
+  keys: string[],
+  caller = "+6590000001",
+  inputs?: Record<string, string>,
+): Promise<string[]> {
   const heard: string[] = [];
   const lines = [...keys];
   await placeCall({
     url: server.url,
     flow,
     caller,
+    ...(inputs && { inputs }),
     readKeys: async () => lines.shift(),
     hear: (line) => heard.push(line),
   });
@@ -98,7 +104,8 @@ describe("the example flows on the example back end", () => {
 
   it("appointment-reminder sends the patient's answer to the clinic", async () => {
     const before = backend.reminderResponses.length;
-    const heard = await call("appointment-reminder", ["1"], "+6590000123");
+    const inputs = { patient: "Ann Lee", clinic: "Harbourfront Dental", time: "tomorrow at 10:30" };
+    const heard = await call("appointment-reminder", ["1"], "+6590000123", inputs);
     expect(heard.join("\n")).toContain("your appointment is confirmed");
     expect(backend.reminderResponses.slice(before)).toEqual([
       expect.objectContaining({ patient: "+6590000123", answer: "confirmed" }),
