@@ -66,6 +66,20 @@ export function lambdaEsbuildOptions(entry: string): BuildOptions & { entryPoint
   };
 }
 
+/** cdk-nag findings every callflow function answers the same way (`Validations.of(fn).acknowledge(...)`). */
+export const HOUSE_FINDINGS = {
+  basicExecutionRole: {
+    id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    reason:
+      "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch Logs; it is the " +
+      "AWS-maintained minimum for a Lambda function.",
+  },
+  tracingOff: {
+    id: "Serverless-LambdaTracing",
+    reason: "X-Ray tracing is opt-in (context tracing=true): logs and EMF metrics cover routine operation.",
+  },
+} as const;
+
 /**
  * What a function may do with a table. "read" and "readWrite" are CDK's grants; a list of actions is tighter still
  * (e.g. the VSS function only reads a session and marks it ended: GetItem and UpdateItem, nothing else).

@@ -33,11 +33,11 @@ import {
   SESSIONS_TABLE,
   type TableDefinition,
 } from "../src/store/tables.js";
-import { CallflowFunction } from "./callflow-function.js";
+import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import type { CallflowConfig } from "./config.js";
 import { OUTPUT } from "./outputs.js";
 import type { SessionEncryption } from "./session-encryption.js";
-import { callflowTable } from "./tables.js";
+import { callflowTable, tableThrottles } from "./tables.js";
 
 /** Each invocation ticks until 15 s before this (lambdas/dispatcher.ts); the schedule starts one a minute. */
 export const DISPATCHER_TIMEOUT = Duration.seconds(75);
@@ -164,26 +164,13 @@ export class OutboundCampaigns extends Construct {
   }
 
   private acknowledge(config: CallflowConfig): void {
-    Validations.of(this.dispatcher).acknowledge(
-      {
-        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        reason:
-          "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch Logs; it is the " +
-          "AWS-maintained minimum for a Lambda function.",
-      },
-      {
-        id: "Serverless-LambdaDLQ",
-        reason:
-          "Invoked by EventBridge Scheduler every minute with no retries: a failed run leaves nothing to replay " +
-          "(the work is in the tables, and the next run picks it up); the errors alarm reports failures.",
-      },
-    );
-    if (!config.tracing) {
-      Validations.of(this.dispatcher).acknowledge({
-        id: "Serverless-LambdaTracing",
-        reason: "X-Ray tracing is opt-in (context tracing=true): logs and EMF metrics cover routine operation.",
-      });
-    }
+    Validations.of(this.dispatcher).acknowledge(HOUSE_FINDINGS.basicExecutionRole, {
+      id: "Serverless-LambdaDLQ",
+      reason:
+        "Invoked by EventBridge Scheduler every minute with no retries: a failed run leaves nothing to replay " +
+        "(the work is in the tables, and the next run picks it up); the errors alarm reports failures.",
+    });
+    if (!config.tracing) Validations.of(this.dispatcher).acknowledge(HOUSE_FINDINGS.tracingOff);
   }
 
   private createAlarms(topic: ITopic): Alarm[] {
@@ -217,16 +204,6 @@ export class OutboundCampaigns extends Construct {
         period: fiveMinutes,
         usingMetrics: {},
       });
-    const throttles = (table: TableV2, name: string) =>
-      new MathExpression({
-        label: `${name} throttled events`,
-        expression: "reads + writes",
-        usingMetrics: {
-          reads: table.metric("ReadThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
-          writes: table.metric("WriteThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
-        },
-        period: fiveMinutes,
-      });
     return [
       alarm(
         "CampaignStalledAlarm",
@@ -252,8 +229,16 @@ export class OutboundCampaigns extends Construct {
         campaignMetric(MetricName.CampaignRateLimited),
         { threshold: 20 },
       ),
-      alarm("CampaignsThrottlesAlarm", "DynamoDB campaigns table throttled", throttles(this.campaigns, "campaigns")),
-      alarm("ContactsThrottlesAlarm", "DynamoDB contacts table throttled", throttles(this.contacts, "contacts")),
+      alarm(
+        "CampaignsThrottlesAlarm",
+        "DynamoDB campaigns table throttled",
+        tableThrottles(this.campaigns, "campaigns", fiveMinutes),
+      ),
+      alarm(
+        "ContactsThrottlesAlarm",
+        "DynamoDB contacts table throttled",
+        tableThrottles(this.contacts, "contacts", fiveMinutes),
+      ),
     ];
   }
 }

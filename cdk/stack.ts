@@ -37,14 +37,14 @@ import type { Construct } from "constructs";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
 import { CallAnalytics } from "./analytics.js";
-import { CallflowFunction } from "./callflow-function.js";
+import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
 import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
 import { OutboundCampaigns } from "./outbound.js";
 import { OUTPUT } from "./outputs.js";
 import { SessionEncryption } from "./session-encryption.js";
-import { callflowTable } from "./tables.js";
+import { callflowTable, tableThrottles } from "./tables.js";
 
 /** The VCA's timeouts leave room for the largest fetch budget plus the store's (cdk/integration.ts); the p99
  * latency alarm still tells us long before a routine answer gets near them. */
@@ -210,26 +210,13 @@ export class CallflowStack extends Stack {
       },
     });
     this.webhookSecret.grantRead(fn);
-    Validations.of(fn).acknowledge(
-      {
-        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        reason:
-          "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch Logs; it is the " +
-          "AWS-maintained minimum for a Lambda function.",
-      },
-      {
-        id: "Serverless-LambdaDLQ",
-        reason:
-          "Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations. " +
-          "8x8 sees the error and a failed VCA surfaces in the session summary.",
-      },
-    );
-    if (!this.config.tracing) {
-      Validations.of(fn).acknowledge({
-        id: "Serverless-LambdaTracing",
-        reason: "X-Ray tracing is opt-in (context tracing=true): logs and EMF metrics cover routine operation.",
-      });
-    }
+    Validations.of(fn).acknowledge(HOUSE_FINDINGS.basicExecutionRole, {
+      id: "Serverless-LambdaDLQ",
+      reason:
+        "Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations. " +
+        "8x8 sees the error and a failed VCA surfaces in the session summary.",
+    });
+    if (!this.config.tracing) Validations.of(fn).acknowledge(HOUSE_FINDINGS.tracingOff);
     return fn;
   }
 
@@ -461,15 +448,7 @@ export class CallflowStack extends Stack {
       ),
     );
     for (const [name, table] of Object.entries(this.tables)) {
-      const throttles = new MathExpression({
-        label: `${name} throttled events`,
-        expression: "reads + writes",
-        usingMetrics: {
-          reads: table.metric("ReadThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
-          writes: table.metric("WriteThrottleEvents", { period: fiveMinutes, statistic: Stats.SUM }),
-        },
-        period: fiveMinutes,
-      });
+      const throttles = tableThrottles(table, name, fiveMinutes);
       alarms.push(
         alarm(`${name[0]?.toUpperCase()}${name.slice(1)}ThrottlesAlarm`, `DynamoDB ${name} throttled`, throttles, 1),
       );

@@ -2,7 +2,8 @@
  * A callflow DynamoDB table from its definition in src/store/tables.ts (keys, TTL, indexes, stream), with the
  * settings every one of them gets: on-demand, point-in-time recovery, deletion protection, retained on teardown.
  */
-import { RemovalPolicy } from "aws-cdk-lib";
+import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+import { MathExpression, Stats } from "aws-cdk-lib/aws-cloudwatch";
 import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { TableDefinition } from "../src/store/tables.js";
@@ -26,5 +27,18 @@ export function callflowTable(scope: Construct, def: TableDefinition): TableV2 {
     deletionProtection: true,
     // Call records (and campaign results) outlive the stack: tearing down must never drop them.
     removalPolicy: RemovalPolicy.RETAIN,
+  });
+}
+
+/** A table's read and write throttle events, summed per period: what its throttling alarm watches. */
+export function tableThrottles(table: TableV2, name: string, period: Duration): MathExpression {
+  return new MathExpression({
+    label: `${name} throttled events`,
+    expression: "reads + writes",
+    usingMetrics: {
+      reads: table.metric("ReadThrottleEvents", { period, statistic: Stats.SUM }),
+      writes: table.metric("WriteThrottleEvents", { period, statistic: Stats.SUM }),
+    },
+    period,
   });
 }

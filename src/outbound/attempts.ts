@@ -41,7 +41,8 @@ export async function settleAttempt(
     ...(sessionId !== undefined && { sessionId }),
     ...(next.error !== undefined && { error: next.error }),
   };
-  const settled = await store.settle(ref.campaignId, ref.contactId, ref.attempt, next, record, now);
+  const { campaignId, contactId, attempt } = ref;
+  const settled = await store.settle({ campaignId, contactId, attempt, next, record, now });
   await store.removeActive(ref.campaignId, memberOf(ref.contactId, ref.attempt), now);
   return settled ? next : undefined;
 }

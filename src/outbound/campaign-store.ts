@@ -11,6 +11,16 @@ export interface ContactKey {
   dueAt: number;
 }
 
+/** The end of one attempt, as stored on its contact. */
+export interface Settlement {
+  campaignId: string;
+  contactId: string;
+  attempt: number;
+  next: NextStep;
+  record: AttemptRecord;
+  now: number;
+}
+
 export interface StatusCounts {
   byStatus: Record<ContactStatus, number>;
   /** final outcomes of the contacts that are done */
@@ -62,15 +72,8 @@ export interface CampaignStore {
   release(contact: Contact, dueAt: number, now: number): Promise<boolean>;
   /** 8x8 accepted the call: dialing -> calling, with its session and the time its summary is overdue. */
   markCalling(contact: Contact, sessionId: string, deadline: number, now: number): Promise<boolean>;
-  /** Attempt `attempt` ended: to pending (retry) or done, only if the contact is still in that attempt. */
-  settle(
-    campaignId: string,
-    contactId: string,
-    attempt: number,
-    next: NextStep,
-    record: AttemptRecord,
-    now: number,
-  ): Promise<boolean>;
+  /** An attempt ended: to pending (retry) or done, only if the contact is still in that attempt. */
+  settle(settlement: Settlement): Promise<boolean>;
   /** Strongly consistent reads of some contacts. */
   getContacts(campaignId: string, contactIds: readonly string[]): Promise<Contact[]>;
   /** Every contact of a campaign, in file order, page by page. */

@@ -16,6 +16,8 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
@@ -28,17 +30,15 @@ import {
   tableName,
 } from "../store/tables.js";
 import {
-  type AttemptRecord,
   type Campaign,
   type CampaignStatus,
   type Contact,
   type ContactStatus,
-  type NextStep,
   type Outcome,
   parseMember,
   tokensAt,
 } from "./campaign.js";
-import type { CampaignStore, ContactKey, StatusCounts } from "./campaign-store.js";
+import type { CampaignStore, ContactKey, Settlement, StatusCounts } from "./campaign-store.js";
 
 const STATUS_INDEX = CAMPAIGNS_BY_STATUS_INDEX.name;
 const DUE_INDEX = CONTACTS_BY_STATUS_DUE_INDEX.name;
@@ -112,21 +112,15 @@ export class DynamoCampaignStore implements CampaignStore {
 
   async list(status: CampaignStatus): Promise<Campaign[]> {
     const ids: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.campaignsTable,
-          IndexName: STATUS_INDEX,
-          KeyConditionExpression: "#status = :status",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":status": status },
-          ExclusiveStartKey: start,
-        }),
-      );
+    for await (const page of this.pages({
+      TableName: this.campaignsTable,
+      IndexName: STATUS_INDEX,
+      KeyConditionExpression: "#status = :status",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":status": status },
+    })) {
       for (const item of page.Items ?? []) ids.push(item.campaignId as string);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     // The index is eventually consistent: read each campaign and keep those still in that status.
     const campaigns = await Promise.all(ids.map((id) => this.get(id)));
     return campaigns.filter((c): c is Campaign => c?.status === status);
@@ -365,53 +359,52 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async release(contact: Contact, dueAt: number, now: number): Promise<boolean> {
-    return this.conditional({
-      TableName: this.contactsTable,
-      Key: { campaignId: contact.campaignId, contactId: contact.contactId },
-      UpdateExpression:
-        "SET #status = :pending, statusKey = :key, dueAt = :due, updatedAt = :at ADD attempts :minusOne REMOVE claimId",
-      ConditionExpression: "#status = :dialing AND claimId = :claim",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: {
-        ":pending": "pending",
-        ":dialing": "dialing",
-        ":key": statusKey(contact.campaignId, "pending"),
-        ":due": dueAt,
-        ":at": new Date(now).toISOString(),
-        ":minusOne": -1,
-        ":claim": contact.claimId,
-      },
+    return this.moveClaimed(contact, "pending", dueAt, now, {
+      add: "attempts :minusOne",
+      remove: "claimId",
+      values: { ":minusOne": -1 },
     });
   }
 
   async markCalling(contact: Contact, sessionId: string, deadline: number, now: number): Promise<boolean> {
+    return this.moveClaimed(contact, "calling", deadline, now, {
+      set: "sessionId = :session",
+      values: { ":session": sessionId },
+    });
+  }
+
+  /** A contact still held by `contact.claimId` (dialing) moved to `to`, due at `dueAt`, with extra clauses. */
+  private moveClaimed(
+    contact: Contact,
+    to: ContactStatus,
+    dueAt: number,
+    now: number,
+    extra: { set?: string; add?: string; remove?: string; values: Record<string, unknown> },
+  ): Promise<boolean> {
+    const clauses = [
+      `SET #status = :to, statusKey = :key, dueAt = :due, updatedAt = :at${extra.set ? `, ${extra.set}` : ""}`,
+      ...(extra.add ? [`ADD ${extra.add}`] : []),
+      ...(extra.remove ? [`REMOVE ${extra.remove}`] : []),
+    ];
     return this.conditional({
       TableName: this.contactsTable,
       Key: { campaignId: contact.campaignId, contactId: contact.contactId },
-      UpdateExpression:
-        "SET #status = :calling, statusKey = :key, dueAt = :deadline, sessionId = :session, updatedAt = :at",
+      UpdateExpression: clauses.join(" "),
       ConditionExpression: "#status = :dialing AND claimId = :claim",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
-        ":calling": "calling",
+        ":to": to,
         ":dialing": "dialing",
-        ":key": statusKey(contact.campaignId, "calling"),
-        ":deadline": deadline,
-        ":session": sessionId,
+        ":key": statusKey(contact.campaignId, to),
+        ":due": dueAt,
         ":at": new Date(now).toISOString(),
         ":claim": contact.claimId,
+        ...extra.values,
       },
     });
   }
 
-  async settle(
-    campaignId: string,
-    contactId: string,
-    attempt: number,
-    next: NextStep,
-    record: AttemptRecord,
-    now: number,
-  ): Promise<boolean> {
+  async settle({ campaignId, contactId, attempt, next, record, now }: Settlement): Promise<boolean> {
     const status: ContactStatus = next.kind === "retry" ? "pending" : "done";
     const sets = [
       "#status = :status",
@@ -483,20 +476,14 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async *contacts(campaignId: string): AsyncIterable<Contact> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.contactsTable,
-          KeyConditionExpression: "campaignId = :id",
-          ExpressionAttributeValues: { ":id": campaignId },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+    for await (const page of this.pages({
+      TableName: this.contactsTable,
+      KeyConditionExpression: "campaignId = :id",
+      ExpressionAttributeValues: { ":id": campaignId },
+      ConsistentRead: true,
+    })) {
       for (const item of page.Items ?? []) yield contactFromItem(item);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
   }
 
   async counts(campaignId: string): Promise<StatusCounts> {
@@ -504,49 +491,46 @@ export class DynamoCampaignStore implements CampaignStore {
     const outcomes: Partial<Record<Outcome, number>> = {};
     await Promise.all(
       (Object.keys(byStatus) as ContactStatus[]).map(async (status) => {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.client.send(
-            new QueryCommand({
-              TableName: this.contactsTable,
-              IndexName: DUE_INDEX,
-              KeyConditionExpression: "statusKey = :key",
-              ExpressionAttributeValues: { ":key": statusKey(campaignId, status) },
-              ...(status === "done" ? { ProjectionExpression: "outcome" } : { Select: "COUNT" }),
-              ExclusiveStartKey: start,
-            }),
-          );
+        for await (const page of this.pages({
+          TableName: this.contactsTable,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: "statusKey = :key",
+          ExpressionAttributeValues: { ":key": statusKey(campaignId, status) },
+          ...(status === "done" ? { ProjectionExpression: "outcome" } : { Select: "COUNT" }),
+        })) {
           byStatus[status] += page.Count ?? 0;
           for (const item of page.Items ?? []) {
             const outcome = item.outcome as Outcome | undefined;
             if (outcome) outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
           }
-          start = page.LastEvaluatedKey;
-        } while (start);
+        }
       }),
     );
     return { byStatus, outcomes };
   }
 
   async hasUnfinished(campaignId: string): Promise<boolean> {
+    for await (const page of this.pages({
+      TableName: this.contactsTable,
+      KeyConditionExpression: "campaignId = :id",
+      FilterExpression: "#status <> :done",
+      ProjectionExpression: "contactId",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":id": campaignId, ":done": "done" },
+      ConsistentRead: true,
+    })) {
+      if ((page.Count ?? 0) > 0) return true;
+    }
+    return false;
+  }
+
+  private async *pages(input: QueryCommandInput): AsyncIterable<QueryCommandOutput> {
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.contactsTable,
-          KeyConditionExpression: "campaignId = :id",
-          FilterExpression: "#status <> :done",
-          ProjectionExpression: "contactId",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":id": campaignId, ":done": "done" },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      if ((page.Count ?? 0) > 0) return true;
+      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      yield page;
       start = page.LastEvaluatedKey;
     } while (start);
-    return false;
   }
 
   private async conditional(input: ConstructorParameters<typeof UpdateCommand>[0]): Promise<boolean> {

@@ -4,7 +4,7 @@
  * never move a contact, and leftovers are only removed when they are leftovers.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { memberOf, type NextStep } from "../../src/outbound/campaign.js";
+import { type AttemptRecord, memberOf, type NextStep } from "../../src/outbound/campaign.js";
 import type { DynamoCampaignStore } from "../../src/outbound/dynamodb-campaign-store.js";
 import { campaignStores, contactsCsv, createCampaign } from "./campaign-support.js";
 import { reminderMachine } from "./fixtures.js";
@@ -17,6 +17,14 @@ beforeAll(async () => {
 });
 
 const retryLater = (dueAt: number): NextStep => ({ kind: "retry", dueAt, status: "NO_ANSWER" });
+const settleAttempt = (
+  campaignId: string,
+  contactId: string,
+  attempt: number,
+  next: NextStep,
+  rec: AttemptRecord,
+  now: number,
+) => store.settle({ campaignId, contactId, attempt, next, record: rec, now });
 const record = (attempt: number) => ({ attempt, at: new Date().toISOString(), status: "NO_ANSWER" });
 
 describe("claims", () => {
@@ -72,16 +80,16 @@ describe("settling an attempt", () => {
     const id = key!.contactId;
     const first = await store.claim(campaign.campaignId, id, now, now + 60_000, "c1");
     expect(await store.markCalling(first!, "session-1", now + 3_600_000, now)).toBe(true);
-    expect(await store.settle(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(true);
+    expect(await settleAttempt(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(true);
     // the same summary again, and one for an attempt that never was
-    expect(await store.settle(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(false);
-    expect(await store.settle(campaign.campaignId, id, 2, retryLater(now), record(2), now)).toBe(false);
+    expect(await settleAttempt(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(false);
+    expect(await settleAttempt(campaign.campaignId, id, 2, retryLater(now), record(2), now)).toBe(false);
     const second = await store.claim(campaign.campaignId, id, now, now + 60_000, "c2");
     expect(second?.attempts).toBe(2);
     // attempt 1's summary arriving now cannot touch attempt 2
-    expect(await store.settle(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(false);
+    expect(await settleAttempt(campaign.campaignId, id, 1, retryLater(now), record(1), now)).toBe(false);
     const final: NextStep = { kind: "final", outcome: "completed", status: "COMPLETED", result: "confirmed" };
-    expect(await store.settle(campaign.campaignId, id, 2, final, { ...record(2), status: "COMPLETED" }, now)).toBe(
+    expect(await settleAttempt(campaign.campaignId, id, 2, final, { ...record(2), status: "COMPLETED" }, now)).toBe(
       true,
     );
     const [done] = await store.getContacts(campaign.campaignId, [id]);
@@ -112,7 +120,7 @@ describe("settling an attempt", () => {
     expect(claimed?.secretInputs).toEqual({ pin: "1234" });
     expect(claimed?.inputs).toEqual({ patient: "Ann", time: "10:30", clinic: "" });
     const final: NextStep = { kind: "final", outcome: "busy", status: "BUSY" };
-    await store.settle(campaign.campaignId, key!.contactId, 1, final, record(1), now);
+    await settleAttempt(campaign.campaignId, key!.contactId, 1, final, record(1), now);
     const [done] = await store.getContacts(campaign.campaignId, [key!.contactId]);
     expect(done?.secretInputs).toBeUndefined();
     expect(done?.inputs.patient).toBe("Ann");
@@ -163,7 +171,7 @@ describe("the pacer", () => {
     const member = memberOf(claimed!.contactId, 1);
     await store.addActive(campaign.campaignId, member, 10, now);
     expect(await store.removeStaleMember(campaign.campaignId, member)).toBe(false);
-    await store.settle(campaign.campaignId, claimed!.contactId, 1, retryLater(now), record(1), now);
+    await settleAttempt(campaign.campaignId, claimed!.contactId, 1, retryLater(now), record(1), now);
     expect(await store.removeStaleMember(campaign.campaignId, member)).toBe(true);
     expect((await store.get(campaign.campaignId))?.active).toEqual([]);
   });
