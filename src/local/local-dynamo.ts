@@ -77,6 +77,9 @@ export async function openLocalDynamo(options: OpenOptions = {}): Promise<LocalD
   try {
     await prepare(instance.endpoint);
     const client = createDocumentClient({ endpoint: instance.endpoint });
+    // Campaign work is batch work, on no caller's path (a contacts file's writes, the dispatcher's claims): it gets
+    // a patient client rather than the webhooks' 400 ms budgets.
+    const batchClient = createDocumentClient({ endpoint: instance.endpoint, requestTimeoutMs: 5_000 });
     return {
       endpoint: instance.endpoint,
       launched: instance.started,
@@ -86,9 +89,10 @@ export async function openLocalDynamo(options: OpenOptions = {}): Promise<LocalD
       sessions: new DynamoSessionStore(client, undefined, new VarVault(LocalKeyring.fromEnv())),
       summaries: new DynamoSummaryStore(client),
       flowVersions: new DynamoFlowVersionStore(client),
-      campaigns: new DynamoCampaignStore(client),
+      campaigns: new DynamoCampaignStore(batchClient),
       async stop() {
         client.destroy();
+        batchClient.destroy();
         await instance.stop();
       },
     };

@@ -48,6 +48,7 @@ other options:
 where:
   --local                   the local stack (npm start) at $IVR_URL, else http://localhost:3000
   --url <url>               the local stack at this URL
+  (when the server checks WEBHOOK_SECRET, the same variable must be set here)
   otherwise the deployed stack: --stack <name> (default ${DEFAULT_STACK_NAME}), --region, or
   --stack-outputs <file> (from \`cdk deploy --outputs-file\`); CAMPAIGNS_TABLE, CONTACTS_TABLE and
   FLOW_VERSIONS_TABLE in the environment override them. DYNAMODB_ENDPOINT: another DynamoDB.
@@ -322,12 +323,14 @@ function whereArgs(values: Values): string {
 
 export async function localBackend(values: Values, env: NodeJS.ProcessEnv): Promise<CampaignBackend> {
   const base = values.url ?? env.IVR_URL ?? "http://localhost:3000";
+  // Guarded like the webhooks: when the server checks WEBHOOK_SECRET, the same variable must be set here.
+  const secret = env.WEBHOOK_SECRET ? { [env.WEBHOOK_AUTH_HEADER ?? "authorization"]: env.WEBHOOK_SECRET } : {};
   const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
     let res: Response;
     try {
       res = await fetch(new URL(path, base), {
         method,
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...secret },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
     } catch (error) {
