@@ -85,6 +85,7 @@ describe("the dispatcher", () => {
           CONTACTS_TABLE: expect.anything(),
           SESSIONS_TABLE: expect.anything(),
           FLOW_VERSIONS_TABLE: expect.anything(),
+          SESSION_KEY_ID: expect.anything(),
         }),
       },
     });
@@ -112,6 +113,8 @@ describe("the dispatcher", () => {
       expect(query.resources).not.toContain("index/*");
     }
     expect(all).toContain("secretsmanager:GetSecretValue");
+    // sensitive inputs are sealed in the sessions it creates, with the VCA's session key
+    expect(all).toEqual(expect.arrayContaining(["kms:GenerateDataKey", "kms:Decrypt"]));
   });
 
   it("lets the VSS function settle attempts: UpdateItem on campaigns and contacts", () => {
