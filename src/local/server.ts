@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolve } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CompiledMachine } from "../engine/machine.js";
+import { createStudio, type Studio } from "../studio/index.js";
 
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
@@ -34,6 +35,7 @@ import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
 import { createLocalOutbound, type LocalOutbound, type LocalOutboundSettings } from "./outbound.js";
+import { atRequestTime, requestClock } from "./request-clock.js";
 import { holdStatesOf, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 
 export interface LocalServerOptions {
@@ -104,6 +106,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (dynamo.exposure) print(`warning: ${dynamo.exposure}`);
   let server: Server | undefined;
   let watcher: { close(): void } | undefined;
+  let studio: Studio | undefined;
+  let baseUrl = "";
   try {
     await storeVersions(dynamo, initial.machines);
     restored = async (reason) => {
@@ -134,7 +138,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       flows: registry,
       logger,
       metrics,
-      now: options.now ?? (() => new Date()),
+      now: requestClock(options.now ?? (() => new Date())),
       maxBodyBytes,
       // Flows' services for real: CALLFLOW_SERVICE_URL_<service> (npm start points them at the example back
       // end) or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
@@ -247,7 +251,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       });
     };
 
+    studio = await createStudio({ flowsDir, machines: () => current, url: () => baseUrl, dynamo });
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      if (await studio?.handle(req, res)) return;
       const path = new URL(req.url ?? "/", "http://localhost").pathname;
       const method = req.method ?? "GET";
       if (method === "GET" && path === "/health") {
@@ -285,7 +291,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         throw err;
       }
       const event = toApiGatewayEvent(req, body, { resource: path });
-      writeApiGatewayResult(res, await handler(event));
+      writeApiGatewayResult(res, await atRequestTime(req, () => handler(event)));
     };
 
     server = createServer((req, res) => {
@@ -306,11 +312,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     const host =
       options.host && options.host !== "0.0.0.0" && options.host !== "127.0.0.1" ? options.host : "localhost";
+    baseUrl = `http://${host}:${port}`;
     const activeServer = server;
     const activeWatcher = watcher;
+    const activeStudio = studio;
     let stopping: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url: baseUrl,
       port,
       dynamodbEndpoint: dynamo.endpoint,
       dynamodbPid: () => dynamo.pid(),
@@ -322,6 +330,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           activeWatcher?.close();
           // Calls in progress are played to their end first: they need the server's webhooks.
           await outbound.stop();
+          await activeStudio.close();
           await close(activeServer);
           await reloading?.catch(() => undefined);
           await dynamo.stop();
@@ -331,6 +340,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     };
   } catch (err) {
     watcher?.close();
+    await studio?.close();
     if (server?.listening) await close(server);
     await dynamo.stop();
     throw err;

@@ -1,0 +1,360 @@
+/**
+ * The studio's phone: calls placed from the page, played against the local stack's REAL webhooks over HTTP, as
+ * 8x8 would play them. The server side plays 8x8's part (CALL_RECEIVED, ACTION_COMPLETED with what 8x8's capture
+ * keeps of the keys pressed, then the session summary) so the page only says what the caller did: pressed keys,
+ * stayed silent, hung up. Between turns the session is read back from DynamoDB for the state the call is in.
+ */
+import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import type { CompiledMachine } from "../engine/machine.js";
+import { LOCAL_CLOCK_HEADER } from "../local/request-clock.js";
+import {
+  actionCompletedEvent,
+  callflowEndsCall,
+  callReceivedEvent,
+  captureOf,
+  DEFAULT_CALLER,
+  lastActionName,
+  newSimulatedCall,
+  type SimulatedCall,
+  sessionSummaryEvent,
+  simulateCapture,
+} from "../local/simulated-8x8.js";
+import { maskPhone } from "../observability/masking.js";
+import type { SessionStore, SummaryStore } from "../store/ports.js";
+import { callClock } from "./clock.js";
+import type { CallTurn, CallView, CaptureView, Heard, PlaceCallRequest, ServiceRequestView } from "./protocol.js";
+
+/** A request with a reason the page can show; `status` is the HTTP status the route answers with. */
+export class CallDeskError extends Error {
+  override name = "CallDeskError";
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface CallDeskDeps {
+  /** the local server's base URL, e.g. http://localhost:3000 */
+  baseUrl: () => string;
+  /** headers 8x8 sends with every webhook: the shared secret when the stack checks one */
+  webhookHeaders: () => Record<string, string>;
+  /** the machines the local stack answers with */
+  machines: () => readonly CompiledMachine[];
+  sessions: SessionStore;
+  summaries: SummaryStore;
+  /** the timezone a flow's clock setting is read in (its first `hours` state), null when it has none */
+  hoursTimezone: (flow: string) => string | null;
+  /** requests the flow made to services while a session was being answered (PLAN decision 11) */
+  requestsOf?: (sessionId: string) => ServiceRequestView[];
+  now?: () => Date;
+}
+
+/** Calls kept for the page (the oldest are forgotten). */
+const MAX_CALLS = 50;
+const KEYS = /^[0-9*#]{1,64}$/;
+
+interface LiveCall {
+  sim: SimulatedCall;
+  view: CallView;
+  answer: VcaAnswer;
+  /** real time at the start and the call's own clock then (when set): events carry start + elapsed */
+  realStart: number;
+  clockStart?: Date;
+  requestsSeen: number;
+  /** one action at a time per call: a double click must not send two events for one prompt */
+  queue: Promise<unknown>;
+}
+
+export class CallDesk {
+  private readonly calls = new Map<string, LiveCall>();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CallDeskDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  get(id: string): CallView {
+    return this.live(id).view;
+  }
+
+  async place(request: PlaceCallRequest): Promise<CallView> {
+    const machine = this.deps.machines().find((m) => m.flow === request.flow);
+    if (!machine) throw new CallDeskError(`the local stack does not serve a flow '${request.flow}'`, 404);
+    const caller = request.caller ?? DEFAULT_CALLER;
+    if (!/^\+[1-9][0-9]{6,14}$/.test(caller)) {
+      throw new CallDeskError("caller must be an E.164 number like +6590000001", 400);
+    }
+    let clock: { start: Date; note?: string } | undefined;
+    if (request.at !== undefined) {
+      try {
+        clock = callClock(request.at, this.deps.hoursTimezone(machine.flow) ?? "UTC", this.now());
+      } catch (err) {
+        throw new CallDeskError(err instanceof Error ? err.message : String(err), 400);
+      }
+    }
+    const realStart = Date.now();
+    const base = {
+      realStart,
+      ...(clock && { clockStart: clock.start }),
+      requestsSeen: 0,
+      queue: Promise.resolve(),
+    };
+    const inbound = machine.numbers[0];
+    let call: LiveCall;
+    let answer: VcaAnswer;
+    let status = 200;
+    const started = performance.now();
+    if (inbound) {
+      const sim = newSimulatedCall({ caller, called: inbound });
+      call = { ...base, sim, view: this.newView(machine, sim, clock), answer: { clientActionId: "", callflow: [] } };
+      const at = this.clockOf(call);
+      ({ answer, status } = await this.postVca(callReceivedEvent(sim, at), at));
+    } else {
+      // Outbound only: what `ivr call` does, through the same route (the server plays `ivr dial`).
+      const at = clock?.start ?? this.now();
+      const dialled = await this.postJson("/local/dial", { flow: machine.flow, to: caller }, at);
+      const body = dialled.body as VcaAnswer & { sessionId: string; from: string };
+      const sim = newSimulatedCall({
+        caller: body.from,
+        called: caller,
+        direction: "OUTBOUND",
+        sessionId: body.sessionId,
+      });
+      call = { ...base, sim, view: this.newView(machine, sim, clock), answer: { clientActionId: "", callflow: [] } };
+      answer = { clientActionId: body.clientActionId, callflow: body.callflow };
+      status = dialled.status;
+    }
+    this.remember(call);
+    await this.record(call, answer, status, performance.now() - started, {
+      event: inbound ? "CALL_RECEIVED" : "DIAL",
+    });
+    return call.view;
+  }
+
+  /** The caller pressed `keys` during the prompt; 8x8 reports what its capture settings keep of them. */
+  press(id: string, keys: string): Promise<CallView> {
+    if (!KEYS.test(keys)) throw new CallDeskError("keys must be 1 to 64 of 0-9, * and #", 400);
+    return this.serially(id, (call) => {
+      const capture = this.waiting(call, "press keys");
+      return this.complete(call, keys, simulateCapture(capture.params, keys));
+    });
+  }
+
+  /** The caller says nothing until the prompt times out: 8x8 reports no input. */
+  silence(id: string): Promise<CallView> {
+    return this.serially(id, (call) => {
+      this.waiting(call, "stay silent");
+      return this.complete(call, undefined, null);
+    });
+  }
+
+  /** The caller hangs up (or the call is already over): 8x8's session summary is sent, once. */
+  hangup(id: string): Promise<CallView> {
+    return this.serially(id, (call) => this.finish(call, "caller"));
+  }
+
+  private live(id: string): LiveCall {
+    const call = this.calls.get(id);
+    if (!call) throw new CallDeskError(`no call '${id}' (calls are kept while the studio runs)`, 404);
+    return call;
+  }
+
+  private serially(id: string, action: (call: LiveCall) => Promise<void>): Promise<CallView> {
+    const call = this.live(id);
+    const run = call.queue.then(() => action(call)).then(() => call.view);
+    call.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private remember(call: LiveCall): void {
+    this.calls.set(call.view.id, call);
+    for (const id of this.calls.keys()) {
+      if (this.calls.size <= MAX_CALLS) break;
+      this.calls.delete(id);
+    }
+  }
+
+  private newView(machine: CompiledMachine, sim: SimulatedCall, clock?: { start: Date; note?: string }): CallView {
+    return {
+      id: sim.sessionId,
+      flow: machine.flow,
+      version: machine.version,
+      direction: sim.direction,
+      caller: sim.caller,
+      called: sim.called,
+      ...(clock && { clock: clock.start.toISOString() }),
+      ...(clock?.note && { clockNote: clock.note }),
+      turns: [],
+      state: null,
+      path: [],
+      waiting: null,
+      ended: null,
+    };
+  }
+
+  /** The call's clock now: its own (set on the page) moving with real time, or the real one. */
+  private clockOf(call: LiveCall): Date {
+    if (!call.clockStart) return this.now();
+    return new Date(call.clockStart.getTime() + (Date.now() - call.realStart));
+  }
+
+  private waiting(call: LiveCall, what: string) {
+    if (call.view.ended) throw new CallDeskError(`cannot ${what}: the call has ended`, 409);
+    const capture = captureOf(call.answer.callflow);
+    if (!capture) throw new CallDeskError(`cannot ${what}: nothing is waiting for keys`, 409);
+    return capture;
+  }
+
+  private async complete(call: LiveCall, pressed: string | undefined, dtmf: string | null): Promise<void> {
+    const at = this.clockOf(call);
+    const event = actionCompletedEvent(call.sim, at, call.answer.clientActionId, dtmf);
+    // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
+    if (call.answer.clientActionId === "") delete (event.payload as Record<string, unknown>).clientActionId;
+    const started = performance.now();
+    const { answer, status } = await this.postVca(event, at);
+    await this.record(call, answer, status, performance.now() - started, {
+      event: "ACTION_COMPLETED",
+      ...(pressed !== undefined && { pressed }),
+      dtmf,
+    });
+  }
+
+  /** Keeps one answer in the transcript, reads the session back, and ends the call when the answer does. */
+  private async record(
+    call: LiveCall,
+    answer: VcaAnswer,
+    status: number,
+    ms: number,
+    sent: Pick<CallTurn, "event" | "pressed" | "dtmf">,
+  ): Promise<void> {
+    call.answer = answer;
+    const record = await this.deps.sessions.get(call.sim.sessionId, this.clockOf(call));
+    const path = record?.session.path ?? call.view.path;
+    const visited = path.length >= call.view.path.length ? path.slice(call.view.path.length) : path;
+    const requests = this.deps.requestsOf?.(call.sim.sessionId) ?? [];
+    call.view.turns.push({
+      ...sent,
+      heard: answer.callflow.map(heardOf),
+      callflow: answer.callflow,
+      visited,
+      requests: requests.slice(call.requestsSeen),
+      status,
+      ms: Math.round(ms),
+    });
+    call.requestsSeen = requests.length;
+    call.view.path = path;
+    call.view.state = record?.session.state ?? call.view.state;
+    call.view.waiting = captureView(answer.callflow);
+    if (callflowEndsCall(answer.callflow)) await this.finish(call, "flow");
+  }
+
+  private async finish(call: LiveCall, by: "flow" | "caller"): Promise<void> {
+    if (call.view.ended) return;
+    const lastAction = by === "caller" ? "SAY_AND_CAPTURE" : lastActionName(call.answer.callflow);
+    const at = this.clockOf(call);
+    const started = new Date(call.clockStart?.getTime() ?? call.realStart);
+    await this.postJson("/vss", sessionSummaryEvent(call.sim, started, at, lastAction), at);
+    const stored = await this.deps.summaries.get(call.sim.sessionId);
+    call.view.waiting = null;
+    call.view.ended = {
+      by,
+      lastAction,
+      summary: stored
+        ? {
+            sessionStatus: stored.sessionStatus,
+            ...(stored.finalState !== undefined && { finalState: stored.finalState }),
+            ...(stored.path !== undefined && { path: stored.path }),
+            ...(stored.vars !== undefined && { vars: stored.vars }),
+            ...extraSummaryFields(stored as unknown as Record<string, unknown>),
+          }
+        : null,
+    };
+  }
+
+  private async postVca(event: unknown, at: Date): Promise<{ status: number; answer: VcaAnswer }> {
+    const { status, body } = await this.postJson("/vca", event, at);
+    return { status, answer: body as VcaAnswer };
+  }
+
+  /** POSTs as 8x8 does; anything but 200 is an error the page shows (8x8 could not go on with the call). */
+  private async postJson(path: string, body: unknown, at: Date): Promise<{ status: number; body: unknown }> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, this.deps.baseUrl()), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          [LOCAL_CLOCK_HEADER]: at.toISOString(),
+          ...this.deps.webhookHeaders(),
+        },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new CallDeskError(`POST ${path} failed: ${err instanceof Error ? err.message : String(err)}`, 502);
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // keep the text: an error page says more than nothing
+    }
+    if (res.status !== 200) {
+      throw new CallDeskError(`POST ${path} answered HTTP ${res.status}: ${text.slice(0, 300)}`, 502);
+    }
+    return { status: res.status, body: parsed };
+  }
+}
+
+/** Summary fields beyond the basics (e.g. the call's outcome, once the summary carries one), minus raw payload. */
+function extraSummaryFields(stored: Record<string, unknown>): Record<string, unknown> {
+  const skip = new Set([
+    "sessionId",
+    "subAccountId",
+    "sessionStatus",
+    "payload",
+    "flow",
+    "version",
+    "path",
+    "finalState",
+    "vars",
+    "receivedAt",
+    "expiresAt",
+  ]);
+  return Object.fromEntries(Object.entries(stored).filter(([key]) => !skip.has(key)));
+}
+
+function heardOf(action: CallflowAction): Heard {
+  switch (action.action) {
+    case "say":
+      return { kind: "say", text: action.params.text };
+    case "sayAndCapture":
+      return { kind: "prompt", text: action.params.promptMessage };
+    case "playFile":
+      return { kind: "play", url: action.params.fileUrl };
+    case "makeCall":
+      return {
+        kind: "transfer",
+        to: maskPhone(action.params.destination),
+        recorded: action.params.callRecording === true,
+      };
+    case "hangup":
+      return { kind: "hangup" };
+  }
+}
+
+function captureView(callflow: readonly CallflowAction[]): CaptureView | null {
+  if (callflowEndsCall(callflow)) return null;
+  const capture = captureOf(callflow);
+  if (!capture) return null;
+  const p = capture.params;
+  return {
+    minDigits: p.minDigits,
+    maxDigits: p.maxDigits,
+    completeOnHash: p.completeOnHash,
+    digitTimeoutMs: p.digitTimeout,
+    overallTimeoutMs: p.overallTimeout,
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The flow studio's routes, mounted by the local server (`npm start`): the page at `/`, its assets and its JSON
+ * and event-stream API under `/studio/`. Self-contained: it takes what it needs from the server as parameters
+ * (the flows folder, the machines being served, the server's URL and DynamoDB) and answers the requests it owns.
+ * The API is documented in docs/studio.md; its types are in protocol.ts.
+ */
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { join } from "node:path";
+import { watch } from "chokidar";
+import type { CompiledMachine } from "../engine/machine.js";
+import { BodyTooLargeError, readBody } from "../local/apigw-adapter.js";
+import type { SessionStore, SummaryStore } from "../store/ports.js";
+import { ensureStudioBundle, STUDIO_BUNDLE_DIR, STUDIO_FILES } from "./build.js";
+import { CallDesk, CallDeskError } from "./calls.js";
+import { FlowCatalog, hoursTimezone } from "./catalog.js";
+import { CoverageError, runFlowScenarios } from "./coverage.js";
+import { EventStream } from "./events.js";
+import type { FlowList, PlaceCallRequest, ServiceRequestView, TrafficOverlay } from "./protocol.js";
+
+export interface StudioOptions {
+  flowsDir: string;
+  /** the machines the local stack answers calls with */
+  machines: () => readonly CompiledMachine[];
+  /** the local server's base URL: the phone posts 8x8's events to its webhooks */
+  url: () => string;
+  dynamo: { endpoint: string; sessions: SessionStore; summaries: SummaryStore };
+  /** headers 8x8 would send with each webhook (default: the WEBHOOK_SECRET in WEBHOOK_AUTH_HEADER, if set) */
+  webhookHeaders?: () => Record<string, string>;
+  /** watch the flows folder and push changes to open pages (default true) */
+  watch?: boolean;
+  /** the traffic overlay's figures (the local stack's calls, from `ivr report` data); absent: not available */
+  traffic?: (flow: string) => Promise<TrafficOverlay>;
+  /** requests a session's flow made to services (the fetch observer, PLAN decision 11) */
+  requestsOf?: (sessionId: string) => ServiceRequestView[];
+}
+
+export interface Studio {
+  /** Answers the request if it is the studio's (true), else leaves it alone (false). */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Recompiles the flows folder now and tells open pages (what the watcher does on a save). */
+  refresh(): void;
+  close(): Promise<void>;
+}
+
+const MAX_REQUEST_BYTES = 16 * 1024;
+/** How often the flows served by the stack are compared with what pages show (the stack reloads on its own). */
+const SERVED_CHECK_MS = 500;
+const WATCH_DEBOUNCE_MS = 80;
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+};
+
+export async function createStudio(options: StudioOptions): Promise<Studio> {
+  await ensureStudioBundle();
+  const catalog = new FlowCatalog(options.flowsDir, options.machines);
+  const events = new EventStream();
+  const webhookHeaders = options.webhookHeaders ?? headersFromEnv;
+  const desk = new CallDesk({
+    baseUrl: options.url,
+    webhookHeaders,
+    machines: options.machines,
+    sessions: options.dynamo.sessions,
+    summaries: options.dynamo.summaries,
+    hoursTimezone: (flow) => {
+      const machine = options.machines().find((m) => m.flow === flow);
+      return machine ? hoursTimezone(machine) : null;
+    },
+    ...(options.requestsOf && { requestsOf: options.requestsOf }),
+  });
+  const flowList = (): FlowList => ({ flows: catalog.list(), revision: catalog.revision });
+  const announce = () => events.send("flows", flowList());
+  const refresh = () => {
+    if (catalog.refresh()) announce();
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const watcher =
+    options.watch === false
+      ? undefined
+      : watch(catalog.folder, { ignoreInitial: true, depth: 0 }).on("all", (_event, path) => {
+          if (!/\.ya?ml$/i.test(path)) return;
+          clearTimeout(timer);
+          timer = setTimeout(refresh, WATCH_DEBOUNCE_MS);
+        });
+  // The stack reloads flows by itself: when what it serves changes, pages are told too.
+  const servedCheck = setInterval(() => {
+    if (events.size > 0 && catalog.checkChanged()) announce();
+  }, SERVED_CHECK_MS).unref();
+
+  // Read per request: small files, and a rebuilt bundle is served without a restart.
+  const asset = (name: string) => ({
+    type: CONTENT_TYPES[name.split(".").pop() ?? ""] ?? "application/octet-stream",
+    body: readFileSync(join(STUDIO_BUNDLE_DIR, name)),
+  });
+
+  const api = async (method: string, parts: string[], req: IncomingMessage, res: ServerResponse) => {
+    const [resource, id, action, more] = parts;
+    if (resource === "events" && parts.length === 1 && method === "GET") {
+      events.open(req, res, { event: "hello", data: flowList() });
+      return;
+    }
+    if (resource === "flows" && method === "GET" && parts.length === 1) return json(res, 200, flowList());
+    if (resource === "flows" && id && more === undefined) {
+      if (action === undefined && method === "GET") {
+        const detail = catalog.detail(id);
+        return detail ? json(res, 200, detail) : json(res, 404, { error: `no flow '${id}'` });
+      }
+      if (action === "coverage" && method === "POST") {
+        return json(res, 200, await runFlowScenarios(catalog, id, options.dynamo.endpoint));
+      }
+      if (action === "traffic" && method === "GET") {
+        if (!options.traffic) return json(res, 501, { error: "traffic figures are not available on this stack" });
+        return json(res, 200, await options.traffic(id));
+      }
+    }
+    if (resource === "calls") {
+      if (id === undefined && method === "POST") {
+        const body = await jsonBody(req);
+        if (typeof body.flow !== "string") return json(res, 400, { error: "'flow' must be a flow id" });
+        for (const field of ["caller", "at"] as const) {
+          if (body[field] !== undefined && typeof body[field] !== "string") {
+            return json(res, 400, { error: `'${field}' must be a string` });
+          }
+        }
+        return json(res, 201, await desk.place(body as unknown as PlaceCallRequest));
+      }
+      if (id !== undefined && action === undefined && more === undefined && method === "GET") {
+        return json(res, 200, desk.get(id));
+      }
+      if (id !== undefined && more === undefined && method === "POST") {
+        if (action === "keys") {
+          const body = await jsonBody(req);
+          return json(res, 200, await desk.press(id, typeof body.keys === "string" ? body.keys : ""));
+        }
+        if (action === "silence") return json(res, 200, await desk.silence(id));
+        if (action === "hangup") return json(res, 200, await desk.hangup(id));
+      }
+    }
+    return json(res, 404, { error: `no route ${method} /studio/api/${parts.join("/")}` });
+  };
+
+  return {
+    async handle(req, res) {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const path = url.pathname;
+      const method = req.method ?? "GET";
+      if (path === "/" || path === "/studio" || path === "/studio/") {
+        if (method === "GET" || method === "HEAD") send(res, asset("index.html"));
+        else json(res, 405, { error: "Method Not Allowed" });
+        return true;
+      }
+      if (!path.startsWith("/studio/")) return false;
+      const name = path.slice("/studio/".length);
+      if ((STUDIO_FILES as readonly string[]).includes(name) && method === "GET") {
+        send(res, asset(name));
+        return true;
+      }
+      if (!name.startsWith("api/")) {
+        json(res, 404, { error: "Not Found" });
+        return true;
+      }
+      // Writes need a JSON body: a cross-site form cannot send one without the browser asking first (and we
+      // never allow it), so another web page cannot place calls through the studio.
+      if (method === "POST" && !/^application\/json\b/.test(req.headers["content-type"] ?? "")) {
+        json(res, 415, { error: "send JSON (content-type: application/json)" });
+        return true;
+      }
+      const parts = name.slice(4).split("/").filter(Boolean).map(decodeURIComponent);
+      try {
+        await api(method, parts, req, res);
+      } catch (err) {
+        if (err instanceof CallDeskError || err instanceof CoverageError) json(res, err.status, { error: err.message });
+        else if (err instanceof BodyTooLargeError)
+          json(res, 413, { error: `body is larger than ${MAX_REQUEST_BYTES} bytes` });
+        else if (err instanceof SyntaxError) json(res, 400, { error: `expected a JSON body: ${err.message}` });
+        else throw err;
+      }
+      return true;
+    },
+    refresh,
+    async close() {
+      clearTimeout(timer);
+      clearInterval(servedCheck);
+      events.close();
+      await watcher?.close();
+    },
+  };
+}
+
+/** 8x8 sends the shared secret with every webhook when the stack checks one (as `ivr call` does). */
+function headersFromEnv(): Record<string, string> {
+  const secret = process.env.WEBHOOK_SECRET;
+  return secret ? { [process.env.WEBHOOK_AUTH_HEADER ?? "authorization"]: secret } : {};
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const parsed: unknown = JSON.parse(await readBody(req, MAX_REQUEST_BYTES));
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new SyntaxError("not a JSON object");
+  return parsed as Record<string, unknown>;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(text);
+}
+
+function send(res: ServerResponse, file: { type: string; body: Buffer }): void {
+  res.writeHead(200, { "content-type": file.type, "cache-control": "no-cache" });
+  res.end(file.body);
+}
