@@ -15,6 +15,8 @@ export function banner(server: LocalServer, requestedPort: number, backend?: Ban
   if (server.port !== requestedPort) lines.push(`port ${requestedPort} is busy: using ${server.port} instead`, "");
   lines.push(
     "callflow local stack",
+    `  studio: ${server.url}/   open it in a browser: every flow drawn, live as you edit, and a phone to call it`,
+    "",
     `  POST ${server.url}/vca     Voice Call Action webhook`,
     `  POST ${server.url}/vss     Voice Session Summary webhook`,
     `  GET  ${server.url}/flows   flows being served`,

@@ -152,9 +152,11 @@ export class DiagramView {
   }
 
   setCall(call: CallMarks | undefined): void {
+    const moved = call?.current && call.current !== this.call?.current;
     this.call = call;
     this.applyCall();
-    if (call?.current) this.reveal(call.current);
+    // follow the call as it moves; a redraw (a flow saved mid-call) keeps the view where it is
+    if (moved && call?.current) this.reveal(call.current);
   }
 
   zoomBy(factor: number): void {

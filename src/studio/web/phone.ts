@@ -27,6 +27,8 @@ export class PhonePanel {
   private buffer = "";
   private timer: number | undefined;
   private busy = false;
+  /** keys pressed while the answer to the last ones was on its way: they go to the next prompt (barge-in) */
+  private typeahead = "";
   private error = "";
   private readonly setup: HTMLFormElement;
   private readonly live: HTMLElement;
@@ -119,6 +121,10 @@ export class PhonePanel {
     this.transcript = h("ol", { class: "transcript", "aria-label": "Transcript", "aria-live": "polite" });
     this.live = h("div", { class: "call" }, this.controls, this.transcript);
     container.append(this.setup, this.live);
+    // the latest turn stays in view when the panel above grows (a state's YAML opened mid-call)
+    new ResizeObserver(() => {
+      this.transcript.scrollTop = this.transcript.scrollHeight;
+    }).observe(this.transcript);
     // typing keys anywhere in the phone (but in its text fields) presses them
     container.addEventListener("keydown", (event) => {
       const target = event.target as HTMLElement;
@@ -161,9 +167,13 @@ export class PhonePanel {
 
   /** One key on the keypad. */
   press(key: string): void {
+    if (this.busy && this.call && !this.call.ended) {
+      this.typeahead += key;
+      return;
+    }
     const call = this.call;
     const waiting = call?.waiting;
-    if (!call || !waiting || this.busy) {
+    if (!call || !waiting) {
       this.flash(
         call?.ended ? "The call has ended." : call ? "No prompt is listening right now." : "Place a call first.",
       );
@@ -192,7 +202,7 @@ export class PhonePanel {
   }
 
   private async silence(): Promise<void> {
-    if (!this.call || this.call.ended) return;
+    if (!this.call || this.call.ended || this.busy) return;
     window.clearTimeout(this.timer);
     this.buffer = "";
     const id = this.call.id;
@@ -220,6 +230,11 @@ export class PhonePanel {
       this.busy = false;
       this.render();
     }
+    // the keypad is off once the call is over: the focus goes where the next call starts
+    if (this.call?.ended && this.controls.contains(document.activeElement)) this.callButton.focus();
+    const early = this.typeahead;
+    this.typeahead = "";
+    if (this.call?.waiting) for (const key of early) this.press(key);
   }
 
   private flash(text: string): void {
@@ -246,8 +261,8 @@ export class PhonePanel {
     this.callButton.title = flow && !flow.served ? "the local stack does not serve this flow (it has errors)" : "";
     const active = call !== undefined && call.ended === null;
     this.controls.classList.toggle("active", active);
-    for (const el of this.controls.querySelectorAll("button"))
-      (el as HTMLButtonElement).disabled = !active || this.busy;
+    // not disabled while an answer is on its way: a disabled button would drop the keyboard focus
+    for (const el of this.controls.querySelectorAll("button")) (el as HTMLButtonElement).disabled = !active;
     this.status.textContent = this.error
       ? `Error: ${this.error}`
       : this.busy
@@ -261,7 +276,7 @@ export class PhonePanel {
     this.renderEntered();
     this.transcript.replaceChildren(...(call ? transcriptOf(call) : []));
     // the latest turn in view: what the caller just heard
-    this.transcript.lastElementChild?.scrollIntoView({ block: "nearest" });
+    this.transcript.scrollTop = this.transcript.scrollHeight;
   }
 }
 
