@@ -9,7 +9,7 @@
  * very edges the drawing shows.
  */
 import type { CompiledMachine, CompiledState, Message, Template } from "../engine/machine.js";
-import { describeCondition, IMPLICIT_HANGUP, machineEdges } from "../language/graph.js";
+import { describeCondition, IMPLICIT_APOLOGY, IMPLICIT_HANGUP, machineEdges } from "../language/graph.js";
 import { parseFlowYaml } from "../language/parse.js";
 import { lineIndex } from "../language/positions.js";
 import { edgeId, normaliseEdge } from "../testing/coverage.js";
@@ -19,15 +19,6 @@ const RETRY_EDGES = new Set(["noInput", "noMatch", "invalid"]);
 const START = "(start)";
 const ERROR = "(error)";
 const KEYS = "(keys)";
-
-/** How the drawing labels an edge: fetch routes read as HTTP outcomes (PLAN contract 2). */
-function edgeLabel(state: CompiledState | undefined, on: string, label: string): string {
-  if (state?.kind !== "fetch") return label;
-  if (on === "next") return "2xx";
-  if (on === "onError") return "error";
-  if (on.startsWith("on:")) return on.slice(3);
-  return label;
-}
 
 export function buildDiagram(machine: CompiledMachine, source?: string): Diagram {
   const lines = source === undefined ? new Map<string, [number, number]>() : stateLines(source);
@@ -72,11 +63,17 @@ export function buildDiagram(machine: CompiledMachine, source?: string): Diagram
       byId.get(edge.from)!.hangsUp = { coverageId };
       continue;
     }
+    if (edge.to === IMPLICIT_APOLOGY && !byId.has(IMPLICIT_APOLOGY)) {
+      // a failed fetch with no onError anywhere: the engine's own apology, then it hangs up
+      const apology: DiagramNode = { id: IMPLICIT_APOLOGY, kind: "error", label: "built-in apology" };
+      nodes.push(apology);
+      byId.set(IMPLICIT_APOLOGY, apology);
+    }
     add({
       from: edge.from,
       to: edge.to,
       on: edge.on,
-      label: edgeLabel(state, edge.on, edge.label),
+      label: edge.label,
       style: edge.on === "onError" ? "error" : "normal",
       coverageId,
     });

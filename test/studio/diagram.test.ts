@@ -28,7 +28,8 @@ function drawnCoverageIds(d: ReturnType<typeof buildDiagram>): string[] {
 
 describe("studio diagram", () => {
   it("draws every transition coverage counts exactly once (repeat and back keys are listed on the keys marker)", () => {
-    for (const m of [machine, ...exampleMachines]) {
+    const integration = readFileSync("test/fixtures/ok/integration.yaml", "utf8");
+    for (const m of [machine, compileFlowSource(integration, "integration.yaml").machine!, ...exampleMachines]) {
       const d = buildDiagram(m);
       const drawn = drawnCoverageIds(d);
       expect(new Set(drawn).size).toBe(drawn.length);
@@ -66,6 +67,22 @@ describe("studio diagram", () => {
     ]);
     expect(node("account").hangsUp).toEqual({ coverageId: "account --exhausted--> (hangup)" });
     expect(diagram.nodes.some((n) => n.id.includes("(hangup)"))).toBe(false);
+  });
+
+  it("draws a fetch with its routes as HTTP outcomes, and its error route dashed", () => {
+    const path = "test/fixtures/ok/integration.yaml";
+    const text = readFileSync(path, "utf8");
+    const d = buildDiagram(compileFlowSource(text, path).machine!, text);
+    const verify = d.nodes.find((n) => n.id === "verify")!;
+    expect(verify).toMatchObject({ kind: "fetch", detail: "POST bank /cards/{{card}}/verify" });
+    const routes = d.edges.filter((e) => e.from === "verify").map((e) => `${e.on}:${e.label}:${e.to}:${e.style}`);
+    expect(routes).toEqual([
+      "next:2xx:greet:normal",
+      "on:404:404:unknown-card:normal",
+      "on:4xx:4xx:refused:normal",
+      "onError:error:bank-down:error",
+    ]);
+    expect(d.edges.filter((e) => e.from === "greet").map((e) => `${e.on}:${e.to}`)).toEqual(["next:speak-balance", "onError:sorry"]);
   });
 
   it("labels edges with the engine's transition and a readable label", () => {
