@@ -82,7 +82,10 @@ describe("studio diagram", () => {
       "on:4xx:4xx:refused:normal",
       "onError:error:bank-down:error",
     ]);
-    expect(d.edges.filter((e) => e.from === "greet").map((e) => `${e.on}:${e.to}`)).toEqual(["next:speak-balance", "onError:sorry"]);
+    expect(d.edges.filter((e) => e.from === "greet").map((e) => `${e.on}:${e.to}`)).toEqual([
+      "next:speak-balance",
+      "onError:sorry",
+    ]);
   });
 
   it("labels edges with the engine's transition and a readable label", () => {
