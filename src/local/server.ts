@@ -251,7 +251,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       });
     };
 
-    studio = await createStudio({ flowsDir, machines: () => current, url: () => baseUrl, dynamo });
+    studio = await createStudio({ flowsDir, machines: () => current, url: () => baseUrl, dynamo, print });
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       if (await studio?.handle(req, res)) return;
       const path = new URL(req.url ?? "/", "http://localhost").pathname;

@@ -31,6 +31,8 @@ export interface StudioOptions {
   watch?: boolean;
   /** the traffic overlay's figures (the local stack's calls, from `ivr report` data); absent: not available */
   traffic?: (flow: string) => Promise<TrafficOverlay>;
+  /** where the studio reports a problem of its own (default: stderr) */
+  print?: (text: string) => void;
   /** requests a session's flow made to services (the fetch observer, PLAN decision 11) */
   requestsOf?: (sessionId: string) => ServiceRequestView[];
 }
@@ -55,7 +57,16 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export async function createStudio(options: StudioOptions): Promise<Studio> {
-  await ensureStudioBundle();
+  // The page is optional to the stack: when it cannot be built, the webhooks still run and `/` says why.
+  let bundleError: string | undefined;
+  try {
+    await ensureStudioBundle();
+  } catch (err) {
+    bundleError = err instanceof Error ? err.message : String(err);
+    (options.print ?? ((text: string) => process.stderr.write(`${text}\n`)))(
+      `studio: the page could not be built (${bundleError}); run \`npm run build\` to see why`,
+    );
+  }
   const catalog = new FlowCatalog(options.flowsDir, options.machines);
   const events = new EventStream();
   const webhookHeaders = options.webhookHeaders ?? headersFromEnv;
@@ -149,7 +160,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       const path = url.pathname;
       const method = req.method ?? "GET";
       if (path === "/" || path === "/studio" || path === "/studio/") {
-        if (method === "GET" || method === "HEAD") send(res, asset("index.html"));
+        if (bundleError) unavailable(res, bundleError);
+        else if (method === "GET" || method === "HEAD") send(res, asset("index.html"));
         else json(res, 405, { error: "Method Not Allowed" });
         return true;
       }
@@ -207,6 +219,13 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
   res.end(text);
+}
+
+function unavailable(res: ServerResponse, reason: string): void {
+  res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+  res.end(
+    `The studio's page could not be built: ${reason}\nRun \`npm run build\` to see why, then restart \`npm start\`.\n`,
+  );
 }
 
 function send(res: ServerResponse, file: { type: string; body: Buffer }): void {

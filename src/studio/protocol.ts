@@ -150,7 +150,7 @@ export interface CallView {
   flow: string;
   version: string;
   direction: "INBOUND" | "OUTBOUND";
-  /** masked as in the logs */
+  /** the calling number (inbound), or our number ringing you (outbound) */
   caller: string;
   called: string;
   /** the call's clock at its start, ISO-8601 (present when a clock was set) */
@@ -213,8 +213,12 @@ export interface ServiceRequestView {
   method: string;
   pathTemplate: string;
   status: number | null;
+  /** the edge taken: next (an unrouted 2xx), on:<route>, onError */
   route: string;
+  /** the state the route leads to */
+  to?: string;
   durationMs: number;
+  /** timeout, network, ... (absent when the service answered) */
   error?: string;
 }
 
