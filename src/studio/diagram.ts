@@ -41,8 +41,13 @@ export function buildDiagram(machine: CompiledMachine, source?: string): Diagram
   };
 
   const edges: DiagramEdge[] = [];
-  const add = (edge: Omit<DiagramEdge, "id">) => edges.push({ id: `e${edges.length}`, ...edge });
-  add({ from: START, to: machine.start, on: "start", label: "", style: "start" });
+  const add = (edge: Omit<DiagramEdge, "id">) => {
+    const added = { id: `e${edges.length}`, ...edge };
+    edges.push(added);
+    return added;
+  };
+  const parallel = new Map<string, DiagramEdge>();
+  add({ from: START, to: machine.start, on: "start", label: "", style: "start", coverageIds: [] });
   mark(machine.start, "start");
 
   for (const edge of machineEdges(machine)) {
@@ -69,14 +74,25 @@ export function buildDiagram(machine: CompiledMachine, source?: string): Diagram
       nodes.push(apology);
       byId.set(IMPLICIT_APOLOGY, apology);
     }
-    add({
+    const style = edge.on === "onError" ? "error" : "normal";
+    // Several ways from one state to the same next one (menu options 1 and 2 to `sales`) are one edge "1, 2":
+    // a cleaner drawing, and fewer edges for the layout.
+    const twin = style === "normal" ? parallel.get(`${edge.from}\n${edge.to}`) : undefined;
+    if (twin) {
+      twin.on += `,${edge.on}`;
+      twin.label = [twin.label, edge.label].filter(Boolean).join(", ");
+      twin.coverageIds.push(coverageId);
+      continue;
+    }
+    const added = add({
       from: edge.from,
       to: edge.to,
       on: edge.on,
       label: edge.label,
-      style: edge.on === "onError" ? "error" : "normal",
-      coverageId,
+      style,
+      coverageIds: [coverageId],
     });
+    if (style === "normal") parallel.set(`${edge.from}\n${edge.to}`, added);
   }
 
   const keys = Object.entries(machine.keys);
@@ -92,14 +108,21 @@ export function buildDiagram(machine: CompiledMachine, source?: string): Diagram
     for (const [key, target] of keys) {
       const coverageId = edgeId(normaliseEdge(machine, { from: KEYS, on: `key:${key}`, to: "" }));
       if ("goto" in target) {
-        add({ from: KEYS, to: target.goto, on: `key:${key}`, label: `key ${key}`, style: "key", coverageId });
+        add({
+          from: KEYS,
+          to: target.goto,
+          on: `key:${key}`,
+          label: `key ${key}`,
+          style: "key",
+          coverageIds: [coverageId],
+        });
         mark(target.goto, `key ${key}`);
       }
     }
   }
   if (machine.onError) {
     nodes.push({ id: ERROR, kind: "error", label: "on error" });
-    add({ from: ERROR, to: machine.onError, on: "onError", label: "", style: "error" });
+    add({ from: ERROR, to: machine.onError, on: "onError", label: "", style: "error", coverageIds: [] });
     mark(machine.onError, "onError");
   }
   nodes.unshift({ id: START, kind: "start", label: "start" });

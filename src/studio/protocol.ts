@@ -78,14 +78,15 @@ export interface DiagramEdge {
   from: string;
   to: string;
   /** the engine's transition label (PLAN contract 2): digits, next, then, else, case:N, exhausted, key:X,
-   * on:<route>, onError... */
+   * on:<route>, onError; comma-separated when several transitions lead to the same state (menu options 1 and 2) */
   on: string;
   /** what the drawing shows */
   label: string;
   /** normal transition; a global key (any menu or ask); the flow's error route; the way in */
   style: "normal" | "key" | "error" | "start";
-  /** the transition's identity in coverage reports (`from --on--> to`), absent for markers */
-  coverageId?: string;
+  /** the transitions' identities in coverage reports (`from --on--> to`), one per transition drawn by this edge;
+   * empty for the start and onError markers */
+  coverageIds: string[];
 }
 
 export interface Diagram {

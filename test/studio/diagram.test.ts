@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { generateFlow } from "../../bench/flow-generator.js";
 import { compileFlowSource } from "../../src/language/index.js";
 import { buildDiagram, stateLines } from "../../src/studio/diagram.js";
 import { edgeId, possibleEdges } from "../../src/testing/coverage.js";
@@ -18,7 +19,7 @@ const node = (id: string) => diagram.nodes.find((n) => n.id === id)!;
 /** Every coverage id the diagram draws: edges, retry badges and hang-up badges. */
 function drawnCoverageIds(d: ReturnType<typeof buildDiagram>): string[] {
   return [
-    ...d.edges.flatMap((e) => (e.coverageId ? [e.coverageId] : [])),
+    ...d.edges.flatMap((e) => e.coverageIds),
     ...d.nodes.flatMap((n) => [
       ...(n.retries ?? []).map((r) => r.coverageId),
       ...(n.hangsUp ? [n.hangsUp.coverageId] : []),
@@ -86,6 +87,18 @@ describe("studio diagram", () => {
       "next:speak-balance",
       "onError:sorry",
     ]);
+  });
+
+  it("draws several transitions to the same state as one edge, listing them", () => {
+    const d = buildDiagram(compileFlowSource(generateFlow(5), "big.yaml").machine!);
+    const menu = d.edges.filter((e) => e.from === "s0");
+    expect(menu).toHaveLength(1);
+    expect(menu[0]).toMatchObject({
+      to: "s1",
+      on: "1,2",
+      label: "1, 2",
+      coverageIds: ["s0 --1--> s1", "s0 --2--> s1"],
+    });
   });
 
   it("labels edges with the engine's transition and a readable label", () => {

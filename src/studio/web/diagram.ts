@@ -198,8 +198,8 @@ export class DiagramView {
     for (const edge of diagram.edges) {
       const placed = layout.edges.get(edge.id);
       if (!placed) continue;
-      const cls = (edge.coverageId && this.overlay?.edges.get(edge.coverageId)) ?? "";
-      const note = edge.coverageId ? this.overlay?.edgeNotes?.get(edge.coverageId) : undefined;
+      const cls = this.edgeClass(edge);
+      const note = this.edgeNote(edge);
       const d = placed.points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
       const text = note ? (placed.label?.text ? `${placed.label.text} · ${note}` : note) : placed.label?.text;
       const g = s(
@@ -236,6 +236,21 @@ export class DiagramView {
     this.applyCall();
     if (!this.view) this.fit(true);
     else this.applyView();
+  }
+
+  /** An edge drawing several transitions is covered when all are, uncovered when none is, else partly. */
+  private edgeClass(edge: DiagramEdge): string {
+    const classes = new Set(edge.coverageIds.map((id) => this.overlay?.edges.get(id) ?? ""));
+    if (classes.size === 1) return [...classes][0]!;
+    return classes.has("covered") ? "partly-covered" : ([...classes].find(Boolean) ?? "");
+  }
+
+  /** Traffic counts of the transitions an edge draws, added up. */
+  private edgeNote(edge: DiagramEdge): string | undefined {
+    const notes = edge.coverageIds.map((id) => this.overlay?.edgeNotes?.get(id)).filter((n) => n !== undefined);
+    if (notes.length === 0) return undefined;
+    const numbers = notes.map(Number);
+    return numbers.every(Number.isFinite) ? String(numbers.reduce((a, b) => a + b, 0)) : notes.join(", ");
   }
 
   private drawNode(placed: PlacedNode): SVGGElement {

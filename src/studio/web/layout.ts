@@ -112,10 +112,13 @@ export async function layoutDiagram(diagram: Diagram): Promise<Layout> {
     "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES",
     "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
     ...(large && {
-      // measured on a 500-state flow: these halve the time, the drawing stays readable
+      // measured on a 500-state flow: together these take the layout from about 4 s to 0.5 s on a busy 2-core
+      // machine; the drawing stays readable (straight segments instead of right angles)
       "elk.layered.thoroughness": "1",
       "elk.layered.crossingMinimization.greedySwitch.type": "OFF",
       "elk.layered.nodePlacement.strategy": "SIMPLE",
+      "elk.layered.layering.strategy": "LONGEST_PATH",
+      "elk.edgeRouting": "POLYLINE",
     }),
   };
   const edgeLabel = (text: string) => ({

@@ -346,7 +346,7 @@ function applyOverlay(): void {
       }
     }
     for (const edge of d.edges) {
-      if (edge.coverageId) overlay.edges.set(edge.coverageId, edges.has(edge.coverageId) ? "uncovered" : "covered");
+      for (const id of edge.coverageIds) overlay.edges.set(id, edges.has(id) ? "uncovered" : "covered");
     }
   }
   if (state.overlay === "traffic" && state.traffic) {
