@@ -270,7 +270,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       if (method === "GET" && path === "/flows") {
         return writeApiGatewayResult(res, json(200, { flows: current.map(flowInfo) }));
       }
-      if (method === "POST" && path === "/local/dial") return writeApiGatewayResult(res, await dial(req));
+      if (method === "POST" && path === "/local/dial") {
+        return writeApiGatewayResult(res, await atRequestTime(req, () => dial(req)));
+      }
       const analyticsAnswer = await analytics.route(method, new URL(req.url ?? "/", "http://localhost"));
       if (analyticsAnswer) return writeApiGatewayResult(res, analyticsAnswer);
       const campaignAnswer = await outbound.handle(req, method, new URL(req.url ?? "/", "http://localhost"));
