@@ -114,7 +114,8 @@ export class CallDesk {
     } else {
       // Outbound only: what `ivr call` does, through the same route (the server plays `ivr dial`).
       const at = clock?.start ?? this.now();
-      const dialled = await this.postJson("/local/dial", { flow: machine.flow, to: caller }, at);
+      const dial = { flow: machine.flow, to: caller, ...(request.inputs && { inputs: request.inputs }) };
+      const dialled = await this.postJson("/local/dial", dial, at);
       const body = dialled.body as VcaAnswer & { sessionId: string; from: string };
       const sim = newSimulatedCall({
         caller: body.from,
@@ -302,10 +303,25 @@ export class CallDesk {
       // keep the text: an error page says more than nothing
     }
     if (res.status !== 200) {
-      throw new CallDeskError(`POST ${path} answered HTTP ${res.status}: ${text.slice(0, 300)}`, 502);
+      // a refused dial (e.g. a missing input) is the caller's to fix; anything else is the stack failing
+      const refused = path === "/local/dial" && res.status === 400;
+      throw new CallDeskError(
+        `POST ${path} answered HTTP ${res.status}: ${reasonOf(parsed, text)}`,
+        refused ? 400 : 502,
+      );
     }
     return { status: res.status, body: parsed };
   }
+}
+
+/** What an error answer says: `{ error, problems? }` or `{ message }` as the local routes word them, else the text. */
+function reasonOf(parsed: unknown, text: string): string {
+  if (parsed && typeof parsed === "object") {
+    const { error, message, problems } = parsed as { error?: unknown; message?: unknown; problems?: unknown };
+    const reason = typeof error === "string" ? error : typeof message === "string" ? message : undefined;
+    if (reason) return Array.isArray(problems) && problems.length > 0 ? `${reason}: ${problems.join("; ")}` : reason;
+  }
+  return text.slice(0, 300);
 }
 
 /** Summary fields beyond the basics (e.g. the call's outcome, once the summary carries one), minus raw payload. */

@@ -104,6 +104,12 @@ export class FlowCatalog {
       source: good?.source ?? null,
       scenarioFiles: this.scenarioFiles(flow).map((file) => relative(this.dir, file)),
       hoursTimezone: good ? hoursTimezone(good.machine) : null,
+      inputs: Object.entries(good?.machine.inputs ?? {}).map(([name, input]) => ({
+        name,
+        required: input.required,
+        sensitive: input.sensitive,
+        ...(input.pattern !== undefined && { pattern: input.pattern }),
+      })),
     };
   }
 

@@ -137,6 +137,13 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
             return json(res, 400, { error: `'${field}' must be a string` });
           }
         }
+        const inputs = body.inputs;
+        if (
+          inputs !== undefined &&
+          (!inputs || typeof inputs !== "object" || Object.values(inputs).some((v) => typeof v !== "string"))
+        ) {
+          return json(res, 400, { error: "'inputs' must be an object of strings" });
+        }
         return json(res, 201, await desk.place(body as unknown as PlaceCallRequest));
       }
       if (id !== undefined && action === undefined && more === undefined && method === "GET") {

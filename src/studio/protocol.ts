@@ -41,6 +41,8 @@ export interface FlowDetail extends FlowSummary {
   scenarioFiles: string[];
   /** the timezone of the flow's first `hours` state: the phone's clock setting is read in it */
   hoursTimezone: string | null;
+  /** the per-call inputs an outbound call of this flow takes (`inputs:`), in the file's order */
+  inputs: { name: string; required: boolean; sensitive: boolean; pattern?: string }[];
 }
 
 export interface DiagnosticView {
@@ -137,6 +139,8 @@ export interface PlaceCallRequest {
   caller?: string;
   /** the call's clock as local time in the flow's hours timezone, `YYYY-MM-DDTHH:MM`; absent: real time */
   at?: string;
+  /** an outbound call's inputs (name -> value), checked by the stack as `ivr dial --var` checks them */
+  inputs?: Record<string, string>;
 }
 
 /** POST /studio/api/calls/:id/keys */

@@ -38,6 +38,8 @@ export class PhonePanel {
   private readonly countdown: HTMLElement;
   private readonly controls: HTMLElement;
   private readonly timezoneNote: HTMLElement;
+  /** an outbound flow's per-call inputs, one field each */
+  private readonly inputs: HTMLFieldSetElement;
   private readonly callButton: HTMLButtonElement;
 
   constructor(
@@ -45,6 +47,7 @@ export class PhonePanel {
     private readonly onChange: (call: CallView | undefined) => void,
   ) {
     this.timezoneNote = h("span", { class: "hint", id: "clock-zone" });
+    this.inputs = h("fieldset", { class: "inputs", hidden: true });
     this.callButton = h("button", { type: "submit", class: "primary", id: "call-button" }, "Call");
     this.setup = h(
       "form",
@@ -67,6 +70,7 @@ export class PhonePanel {
         }),
         this.timezoneNote,
       ),
+      this.inputs,
       this.callButton,
     );
     this.setup.addEventListener("submit", (event) => {
@@ -146,7 +150,37 @@ export class PhonePanel {
       : "UTC (no hours in this flow)";
     const at = this.setup.elements.namedItem("at") as HTMLInputElement;
     if (changed || !at.value) at.value = wallClock(new Date(), zone);
+    if (changed) this.renderInputs(flow);
     this.render();
+  }
+
+  /** Fields for an outbound flow's inputs (what `ivr dial --var name=value` passes); the stack checks them. */
+  private renderInputs(flow: FlowDetail): void {
+    const outbound = flow.numbers.length === 0;
+    this.inputs.hidden = !outbound || flow.inputs.length === 0;
+    // no fields at all when hidden: a required field the browser cannot show would block the form
+    if (this.inputs.hidden) {
+      this.inputs.replaceChildren();
+      return;
+    }
+    this.inputs.replaceChildren(
+      h("legend", {}, "Inputs of this call"),
+      ...flow.inputs.map((input) =>
+        h(
+          "label",
+          {},
+          `${input.name}${input.required ? " *" : ""} `,
+          h("input", {
+            name: `input:${input.name}`,
+            type: input.sensitive ? "password" : "text",
+            autocomplete: "off",
+            required: input.required,
+            size: 16,
+            title: input.pattern ? `must match ${input.pattern}` : null,
+          }),
+        ),
+      ),
+    );
   }
 
   private async place(): Promise<void> {
@@ -155,11 +189,18 @@ export class PhonePanel {
     const caller = (form.namedItem("caller") as HTMLInputElement).value.trim();
     const useClock = (form.namedItem("useClock") as HTMLInputElement).checked;
     const at = (form.namedItem("at") as HTMLInputElement).value;
+    const inputs: Record<string, string> = {};
+    if (!this.inputs.hidden) {
+      for (const field of this.inputs.querySelectorAll("input")) {
+        if (field.value !== "") inputs[field.name.slice("input:".length)] = field.value;
+      }
+    }
     await this.act(() =>
       api.placeCall({
         flow: this.flow!.flow,
         ...(caller && { caller }),
         ...(useClock && at && { at: at.slice(0, 16) }),
+        ...(Object.keys(inputs).length > 0 && { inputs }),
       }),
     );
     (this.live.querySelector(".key") as HTMLElement | null)?.focus();
