@@ -11,7 +11,7 @@ import { DynamoFlowVersionStore } from "../store/dynamodb-flow-version-store.js"
 import { startDynamoDbLocal } from "../store/dynamodb-local.js";
 import { DynamoSessionStore } from "../store/dynamodb-session-store.js";
 import { DynamoSummaryStore } from "../store/dynamodb-summary-store.js";
-import type { FlowVersionStore, SessionStore, SummaryStore } from "../store/ports.js";
+import type { FlowVersionStore, SessionStore, SummaryIndex, SummaryStore } from "../store/ports.js";
 import { SESSIONS_TABLE, tableName } from "../store/tables.js";
 import { LocalKeyring, VarVault } from "../store/var-encryption.js";
 
@@ -24,7 +24,8 @@ export interface LocalDynamo {
   /** the JVM we launched (a new one after a restart) */
   pid(): number | undefined;
   sessions: SessionStore;
-  summaries: SummaryStore;
+  /** stored summaries, and the by-flow index reports read (ivr report, the studio's traffic) */
+  summaries: SummaryStore & SummaryIndex;
   flowVersions: FlowVersionStore;
   campaigns: CampaignStore;
   stop(): Promise<void>;

@@ -21,6 +21,7 @@ import {
 } from "../local/simulated-8x8.js";
 import { maskPhone } from "../observability/masking.js";
 import type { SessionStore, SummaryStore } from "../store/ports.js";
+import { edgeId, normaliseEdge } from "../testing/coverage.js";
 import { callClock } from "./clock.js";
 import type { CallTurn, CallView, CaptureView, Heard, PlaceCallRequest, ServiceRequestView } from "./protocol.js";
 
@@ -190,9 +191,16 @@ export class CallDesk {
       turns: [],
       state: null,
       path: [],
+      taken: [],
       waiting: null,
       ended: null,
     };
+  }
+
+  /** The machine a call runs on (its version, while the stack still serves it; else the flow's current one). */
+  private machineOf(view: CallView): CompiledMachine | undefined {
+    const machines = this.deps.machines().filter((m) => m.flow === view.flow);
+    return machines.find((m) => m.version === view.version) ?? machines[0];
   }
 
   /** The call's clock now: its own (set on the page) moving with real time, or the real one. */
@@ -246,6 +254,8 @@ export class CallDesk {
     });
     call.requestsSeen = requests.length;
     call.view.path = path;
+    const machine = this.machineOf(call.view);
+    call.view.taken = (record?.session.transitions ?? []).map((t) => edgeId(machine ? normaliseEdge(machine, t) : t));
     call.view.state = record?.session.state ?? call.view.state;
     call.view.waiting = captureView(answer.callflow);
     if (callflowEndsCall(answer.callflow)) await this.finish(call, "flow");
@@ -268,7 +278,8 @@ export class CallDesk {
             ...(stored.finalState !== undefined && { finalState: stored.finalState }),
             ...(stored.path !== undefined && { path: stored.path }),
             ...(stored.vars !== undefined && { vars: stored.vars }),
-            ...extraSummaryFields(stored as unknown as Record<string, unknown>),
+            ...(stored.outcome !== undefined && { outcome: { ...stored.outcome } }),
+            ...(stored.durationMs !== undefined && { durationMs: stored.durationMs }),
           }
         : null,
     };
@@ -322,24 +333,6 @@ function reasonOf(parsed: unknown, text: string): string {
     if (reason) return Array.isArray(problems) && problems.length > 0 ? `${reason}: ${problems.join("; ")}` : reason;
   }
   return text.slice(0, 300);
-}
-
-/** Summary fields beyond the basics (e.g. the call's outcome, once the summary carries one), minus raw payload. */
-function extraSummaryFields(stored: Record<string, unknown>): Record<string, unknown> {
-  const skip = new Set([
-    "sessionId",
-    "subAccountId",
-    "sessionStatus",
-    "payload",
-    "flow",
-    "version",
-    "path",
-    "finalState",
-    "vars",
-    "receivedAt",
-    "expiresAt",
-  ]);
-  return Object.fromEntries(Object.entries(stored).filter(([key]) => !skip.has(key)));
 }
 
 function heardOf(action: CallflowAction): Heard {

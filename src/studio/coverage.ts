@@ -16,7 +16,16 @@ export class CoverageError extends Error {
   }
 }
 
-export async function runFlowScenarios(catalog: FlowCatalog, flow: string, endpoint: string): Promise<CoverageOverlay> {
+/**
+ * Runs a flow's scenarios on the stack's DynamoDB. Their calls are stored like any other, so their session ids go
+ * into `scenarioCalls`: the traffic overlay leaves them out (a coverage run is not traffic).
+ */
+export async function runFlowScenarios(
+  catalog: FlowCatalog,
+  flow: string,
+  endpoint: string,
+  scenarioCalls: Set<string>,
+): Promise<CoverageOverlay> {
   const started = performance.now();
   const machines = catalog.compiledMachines();
   const machine = machines.find((m) => m.flow === flow);
@@ -41,7 +50,9 @@ export async function runFlowScenarios(catalog: FlowCatalog, flow: string, endpo
   const scenarios = loaded.flatMap((f) => f.scenarios).filter((s) => s.flow === flow);
   const rig = await TestRig.open({ machines, endpoint });
   try {
-    const results = await runScenarios(rig, scenarios);
+    const results = await runScenarios(rig, scenarios, {
+      onResult: (result) => result.sessionId && scenarioCalls.add(result.sessionId),
+    });
     const coverage = rig.coverage.report().find((c) => c.flow === flow)!;
     return {
       flow,

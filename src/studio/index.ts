@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { watch } from "chokidar";
 import type { CompiledMachine } from "../engine/machine.js";
 import { BodyTooLargeError, readBody } from "../local/apigw-adapter.js";
-import type { SessionStore, SummaryStore } from "../store/ports.js";
+import type { FlowVersionStore, SessionStore, SummaryIndex, SummaryStore } from "../store/ports.js";
 import { ensureStudioBundle, STUDIO_BUNDLE_DIR, STUDIO_FILES } from "./build.js";
 import { CallDesk, CallDeskError } from "./calls.js";
 import { FlowCatalog, hoursTimezone } from "./catalog.js";
 import { CoverageError, runFlowScenarios } from "./coverage.js";
 import { EventStream } from "./events.js";
-import type { FlowList, PlaceCallRequest, ServiceRequestView, TrafficOverlay } from "./protocol.js";
+import type { FlowList, PlaceCallRequest, ServiceRequestView } from "./protocol.js";
+import { flowTraffic, TrafficError } from "./traffic.js";
 
 export interface StudioOptions {
   flowsDir: string;
@@ -24,13 +25,16 @@ export interface StudioOptions {
   machines: () => readonly CompiledMachine[];
   /** the local server's base URL: the phone posts 8x8's events to its webhooks */
   url: () => string;
-  dynamo: { endpoint: string; sessions: SessionStore; summaries: SummaryStore };
+  dynamo: {
+    endpoint: string;
+    sessions: SessionStore;
+    summaries: SummaryStore & SummaryIndex;
+    flowVersions: Pick<FlowVersionStore, "get">;
+  };
   /** headers 8x8 would send with each webhook (default: the WEBHOOK_SECRET in WEBHOOK_AUTH_HEADER, if set) */
   webhookHeaders?: () => Record<string, string>;
   /** watch the flows folder and push changes to open pages (default true) */
   watch?: boolean;
-  /** the traffic overlay's figures (the local stack's calls, from `ivr report` data); absent: not available */
-  traffic?: (flow: string) => Promise<TrafficOverlay>;
   /** where the studio reports a problem of its own (default: stderr) */
   print?: (text: string) => void;
   /** requests a session's flow made to services (the fetch observer, PLAN decision 11) */
@@ -82,6 +86,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     },
     ...(options.requestsOf && { requestsOf: options.requestsOf }),
   });
+  /** calls placed by coverage runs: stored like any other call, but not traffic */
+  const scenarioCalls = new Set<string>();
   const flowList = (): FlowList => ({ flows: catalog.list(), revision: catalog.revision });
   const announce = () => events.send("flows", flowList());
   const refresh = () => {
@@ -108,7 +114,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     body: readFileSync(join(STUDIO_BUNDLE_DIR, name)),
   });
 
-  const api = async (method: string, parts: string[], req: IncomingMessage, res: ServerResponse) => {
+  const api = async (method: string, parts: string[], url: URL, req: IncomingMessage, res: ServerResponse) => {
     const [resource, id, action, more] = parts;
     if (resource === "events" && parts.length === 1 && method === "GET") {
       events.open(req, res, { event: "hello", data: flowList() });
@@ -121,11 +127,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
         return detail ? json(res, 200, detail) : json(res, 404, { error: `no flow '${id}'` });
       }
       if (action === "coverage" && method === "POST") {
-        return json(res, 200, await runFlowScenarios(catalog, id, options.dynamo.endpoint));
+        return json(res, 200, await runFlowScenarios(catalog, id, options.dynamo.endpoint, scenarioCalls));
       }
       if (action === "traffic" && method === "GET") {
-        if (!options.traffic) return json(res, 501, { error: "traffic figures are not available on this stack" });
-        return json(res, 200, await options.traffic(id));
+        const sources = { index: options.dynamo.summaries, machines: options.dynamo.flowVersions };
+        const since = url.searchParams.get("since") ?? undefined;
+        return json(res, 200, await flowTraffic(sources, id, { ...(since && { since }), leaveOut: scenarioCalls }));
       }
     }
     if (resource === "calls") {
@@ -190,9 +197,10 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       }
       const parts = name.slice(4).split("/").filter(Boolean).map(decodeURIComponent);
       try {
-        await api(method, parts, req, res);
+        await api(method, parts, url, req, res);
       } catch (err) {
         if (err instanceof CallDeskError || err instanceof CoverageError) json(res, err.status, { error: err.message });
+        else if (err instanceof TrafficError) json(res, 400, { error: err.message });
         else if (err instanceof BodyTooLargeError)
           json(res, 413, { error: `body is larger than ${MAX_REQUEST_BYTES} bytes` });
         else if (err instanceof SyntaxError) json(res, 400, { error: `expected a JSON body: ${err.message}` });

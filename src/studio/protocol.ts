@@ -167,6 +167,8 @@ export interface CallView {
   state: string | null;
   /** the states visited so far, in order */
   path: string[];
+  /** the transitions taken so far, as coverage ids (`from --on--> to`, as the diagram's edges carry them) */
+  taken: string[];
   /** what the caller's keys answer now: the prompt's capture settings; null when nothing is waiting */
   waiting: CaptureView | null;
   /** set once the call is over and 8x8's session summary was stored */
@@ -236,7 +238,9 @@ export interface CallEnd {
     finalState?: string;
     path?: string[];
     vars?: Record<string, string>;
-    [field: string]: unknown;
+    /** how the call ended, as analytics counts it: completed, transferred, abandoned, failed (and where) */
+    outcome?: { kind: string; state?: string; result?: string; [detail: string]: unknown };
+    durationMs?: number;
   } | null;
 }
 

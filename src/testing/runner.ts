@@ -27,6 +27,8 @@ export interface ScenarioResult {
   failure?: StepFailure;
   /** every answer of the call and the keys that led to it */
   turns: Turn[];
+  /** the call's 8x8 sessionId (absent when it could not be placed) */
+  sessionId?: string;
   durationMs: number;
 }
 
@@ -38,6 +40,7 @@ export async function runScenario(rig: TestRig, scenario: Scenario): Promise<Sce
     passed: failure === undefined,
     ...(failure && { failure }),
     turns: call?.turns ?? [],
+    ...(call && { sessionId: call.sessionId }),
     durationMs: Math.round(performance.now() - started),
   });
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDiagnostics, loadFlows } from "../../src/language/index.js";
-import type { CallView, CoverageOverlay, FlowDetail, FlowList } from "../../src/studio/protocol.js";
+import type { CallView, CoverageOverlay, FlowDetail, FlowList, TrafficOverlay } from "../../src/studio/protocol.js";
 import { type StudioStack, startStudioStack } from "../support/studio.js";
 
 const SECRET = "studio-test-secret";
@@ -127,8 +127,20 @@ describe("studio phone", () => {
     expect(call.path).toEqual(["welcome", "open", "main", "main", "account", "thanks", "bye"]);
 
     // the flow hung up: 8x8's session summary was posted and stored, with the sensitive digits masked
+    expect(call.taken).toEqual([
+      "welcome --next--> open",
+      "open --then--> main",
+      "main --noInput--> main",
+      "main --1--> account",
+      "account --next--> thanks",
+      "thanks --next--> bye",
+    ]);
     expect(call.ended).toMatchObject({ by: "flow", lastAction: "HANGUP" });
-    expect(call.ended!.summary).toMatchObject({ sessionStatus: "COMPLETED", finalState: "bye" });
+    expect(call.ended!.summary).toMatchObject({
+      sessionStatus: "COMPLETED",
+      finalState: "bye",
+      outcome: { kind: "completed", state: "bye" },
+    });
     expect(call.ended!.summary!.vars!.acct).toBe("****");
     expect(call.waiting).toBeNull();
     const late = await fetch(`${base}/calls/${call.id}/keys`, {
@@ -159,7 +171,7 @@ describe("studio phone", () => {
     let call = await post<CallView>("calls", { flow: "studio-demo", at: tuesday }, 201);
     call = await post<CallView>(`calls/${call.id}/hangup`);
     expect(call.ended).toMatchObject({ by: "caller", lastAction: "SAY_AND_CAPTURE" });
-    expect(call.ended!.summary).toMatchObject({ finalState: "main" });
+    expect(call.ended!.summary).toMatchObject({ finalState: "main", outcome: { kind: "abandoned", state: "main" } });
   });
 
   it("rings the caller for an outbound-only flow, as ivr call does", async () => {
@@ -204,12 +216,29 @@ describe("studio phone", () => {
 });
 
 describe("studio overlays and live updates", () => {
+  it("counts the local stack's calls per state and transition (ivr report's figures), for the traffic overlay", async () => {
+    // the calls placed above: two reached the account prompt, one hung up in the menu, one found it closed
+    const traffic = await get<TrafficOverlay>("flows/studio-demo/traffic");
+    expect(traffic.calls).toBeGreaterThanOrEqual(4);
+    expect(traffic.outcomes).toMatchObject({ abandoned: expect.any(Number), completed: expect.any(Number) });
+    expect(traffic.states.welcome!.entered).toBe(traffic.calls);
+    expect(traffic.states.main!.abandoned).toBeGreaterThanOrEqual(1);
+    expect(traffic.states.closed!.entered).toBeGreaterThanOrEqual(1);
+    expect(traffic.edges["main --1--> account"]).toBeGreaterThanOrEqual(2);
+    expect(traffic.edges["open --else--> closed"]).toBeGreaterThanOrEqual(1);
+    expect(traffic.source).toMatch(/^ivr report over the local stack's calls since/);
+    const bad = await fetch(`${base}/flows/studio-demo/traffic?since=forever`);
+    expect(bad.status).toBe(400);
+  });
+
   it("runs a flow's scenarios on demand and reports what they covered", async () => {
     const coverage = await post<CoverageOverlay>("flows/card-services/coverage");
     expect(coverage.scenarios.length).toBeGreaterThan(3);
     expect(coverage.scenarios.every((s) => s.passed)).toBe(true);
     expect(coverage.states.uncovered).toEqual([]);
     expect(coverage.transitions.covered).toBe(coverage.transitions.total);
+    // the scenarios' calls are stored like any other, but a coverage run is not traffic
+    expect((await get<TrafficOverlay>("flows/card-services/traffic")).calls).toBe(0);
     const none = await fetch(`${base}/flows/studio-demo/coverage`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -82,6 +82,21 @@ describe("studio in a browser", () => {
     expect(await page.locator(".transcript .summary").innerText()).toMatch(/final state\s+card-number/);
   });
 
+  it("colours the diagram with scenario coverage and with the local stack's traffic", async () => {
+    await page.check("input[name=overlay][value=coverage]");
+    await eventually(() => page.locator("#overlay-status").innerText()).toMatch(
+      /^\d+ scenarios \(0 failed\) reach (\d+)\/\1 states/,
+    );
+    expect(await page.locator(".node.uncovered").count()).toBe(0);
+    expect(await page.locator(".node.covered").count()).toBeGreaterThan(10);
+    await page.check("input[name=overlay][value=traffic]");
+    // the call placed above entered welcome and main, and the caller hung up in card-number
+    await eventually(() => page.locator(`${node("card-number")} .note`).textContent()).toBe("1 in · 1 hung up");
+    expect(await page.locator(`${node("welcome")} .note`).textContent()).toMatch(/^\d+ in$/);
+    await page.check("input[name=overlay][value=none]");
+    await eventually(() => page.locator(".node .note").count()).toBe(0);
+  });
+
   it("shows a broken flow's error at once beside the last good diagram, and the new diagram once fixed", async () => {
     const file = join(stack.dir, "card-services.yaml");
     const good = readFileSync(file, "utf8");

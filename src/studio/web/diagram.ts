@@ -21,7 +21,7 @@ export interface Overlay {
 export interface CallMarks {
   current: string | null;
   visited: Set<string>;
-  /** "from->to" pairs the call went along */
+  /** coverage ids of the transitions the call took */
   taken: Set<string>;
 }
 
@@ -342,7 +342,10 @@ export class DiagramView {
       else el.removeAttribute("aria-current");
     }
     for (const { edge, el } of this.edgeEls)
-      el.classList.toggle("taken", call?.taken.has(`${edge.from}->${edge.to}`) === true);
+      el.classList.toggle(
+        "taken",
+        edge.coverageIds.some((id) => call?.taken.has(id)),
+      );
   }
 
   private setFocusable(id: string | null): void {

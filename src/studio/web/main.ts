@@ -371,9 +371,7 @@ function markCall(): void {
     diagram.setCall(undefined);
     return;
   }
-  const taken = new Set<string>();
-  for (let i = 1; i < call.path.length; i++) taken.add(`${call.path[i - 1]}->${call.path[i]}`);
-  const marks: CallMarks = { current: call.state, visited: new Set(call.path), taken };
+  const marks: CallMarks = { current: call.state, visited: new Set(call.path), taken: new Set(call.taken) };
   diagram.setCall(marks);
 }
 

@@ -417,24 +417,28 @@ function rawAnswer(turn: CallTurn): HTMLElement {
 function endLine(call: CallView): HTMLElement {
   const end = call.ended!;
   const summary = end.summary;
-  const rows: [string, string][] = summary
+  const outcome = summary?.outcome;
+  const rows: [string, string | undefined][] = summary
     ? [
+        [
+          "outcome",
+          outcome &&
+            [outcome.kind, outcome.state && `in ${outcome.state}`, outcome.result && `result ${outcome.result}`]
+              .filter(Boolean)
+              .join(", "),
+        ],
         ["status", summary.sessionStatus],
-        ...(summary.finalState ? [["final state", summary.finalState] as [string, string]] : []),
-        ...(summary.path ? [["path", summary.path.join(" → ")] as [string, string]] : []),
-        ...Object.entries(summary)
-          .filter(([k]) => !["sessionStatus", "finalState", "path", "vars"].includes(k))
-          .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)] as [string, string]),
-        ...(summary.vars && Object.keys(summary.vars).length > 0
-          ? [
-              [
-                "variables",
-                Object.entries(summary.vars)
-                  .map(([k, v]) => `${k}=${v}`)
-                  .join(", "),
-              ] as [string, string],
-            ]
-          : []),
+        ["final state", summary.finalState],
+        ["path", summary.path?.join(" → ")],
+        ["duration", summary.durationMs === undefined ? undefined : `${(summary.durationMs / 1000).toFixed(1)} s`],
+        [
+          "variables",
+          summary.vars && Object.keys(summary.vars).length > 0
+            ? Object.entries(summary.vars)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(", ")
+            : undefined,
+        ],
       ]
     : [];
   return h(
@@ -449,7 +453,7 @@ function endLine(call: CallView): HTMLElement {
       ? h(
           "dl",
           { class: "summary" },
-          rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+          rows.flatMap(([k, v]) => (v ? [h("dt", {}, k), h("dd", {}, v)] : [])),
         )
       : h("p", {}, "(no summary stored)"),
   );
