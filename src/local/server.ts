@@ -7,16 +7,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolve } from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CompiledMachine } from "../engine/machine.js";
-import { createStudio, type Studio } from "../studio/index.js";
-
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
 import { errorFields } from "../observability/logger.js";
 import { campaignCallRecorder } from "../outbound/attempts.js";
 import { checkInputs } from "../outbound/inputs.js";
+import { createStudio, type Studio } from "../studio/index.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FallbackMarkers } from "../webhooks/fallback-markers.js";
-import { describeFetch, type FetchObserver } from "../webhooks/fetch-effects.js";
+import { describeFetch, type FetchEvent, type FetchObserver } from "../webhooks/fetch-effects.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
 import { prepareOutboundSession } from "../webhooks/vca-service.js";
@@ -107,7 +106,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   let server: Server | undefined;
   let watcher: { close(): void } | undefined;
   let studio: Studio | undefined;
-  let baseUrl = "";
   try {
     await storeVersions(dynamo, initial.machines);
     restored = async (reason) => {
@@ -143,7 +141,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // Flows' services for real: CALLFLOW_SERVICE_URL_<service> (npm start points them at the example back
       // end) or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
       fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
-      onFetch: options.onFetch ?? ((event) => print(describeFetch(event))),
+      onFetch: (event: FetchEvent) => {
+        (options.onFetch ?? ((e: FetchEvent) => print(describeFetch(e))))(event);
+        studio?.observeFetch(event);
+      },
       campaigns: campaignCallRecorder(dynamo.campaigns),
     };
     let baseUrl = "";
@@ -314,13 +315,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     const host =
       options.host && options.host !== "0.0.0.0" && options.host !== "127.0.0.1" ? options.host : "localhost";
-    baseUrl = `http://${host}:${port}`;
     const activeServer = server;
     const activeWatcher = watcher;
     const activeStudio = studio;
     let stopping: Promise<void> | undefined;
     return {
-      url: baseUrl,
+      url: `http://${host}:${port}`,
       port,
       dynamodbEndpoint: dynamo.endpoint,
       dynamodbPid: () => dynamo.pid(),

@@ -13,6 +13,8 @@ import {
   callReceivedEvent,
   captureOf,
   DEFAULT_CALLER,
+  holdStatesOf,
+  isHoldAnswer,
   lastActionName,
   newSimulatedCall,
   type SimulatedCall,
@@ -55,6 +57,8 @@ export interface CallDeskDeps {
 /** Calls kept for the page (the oldest are forgotten). */
 const MAX_CALLS = 50;
 const KEYS = /^[0-9*#]{1,64}$/;
+/** Holds in a row before the phone gives up (as `ivr test` does: no flow reasonably holds more often). */
+const MAX_HOLDS_IN_A_ROW = 10;
 
 interface LiveCall {
   sim: SimulatedCall;
@@ -132,6 +136,7 @@ export class CallDesk {
     await this.record(call, answer, status, performance.now() - started, {
       event: inbound ? "CALL_RECEIVED" : "DIAL",
     });
+    await this.hearHolds(call);
     return call.view;
   }
 
@@ -216,7 +221,26 @@ export class CallDesk {
     return capture;
   }
 
-  private async complete(call: LiveCall, pressed: string | undefined, dtmf: string | null): Promise<void> {
+  /**
+   * A fetch's hold message ends with a capture that only tells when it has been heard: 8x8 reports it played (no
+   * keys) and the flow's request runs on that event. The phone does the same at once, as `ivr call` does.
+   */
+  private async hearHolds(call: LiveCall): Promise<void> {
+    const machine = this.machineOf(call.view);
+    const holds = machine ? holdStatesOf(machine) : [];
+    for (let n = 0; !call.view.ended && isHoldAnswer(call.answer, holds); n++) {
+      if (n >= MAX_HOLDS_IN_A_ROW)
+        throw new CallDeskError(`more than ${MAX_HOLDS_IN_A_ROW} hold messages in a row`, 502);
+      await this.complete(call, undefined, null, true);
+    }
+  }
+
+  private async complete(
+    call: LiveCall,
+    pressed: string | undefined,
+    dtmf: string | null,
+    hold = false,
+  ): Promise<void> {
     const at = this.clockOf(call);
     const event = actionCompletedEvent(call.sim, at, call.answer.clientActionId, dtmf);
     // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
@@ -227,7 +251,9 @@ export class CallDesk {
       event: "ACTION_COMPLETED",
       ...(pressed !== undefined && { pressed }),
       dtmf,
+      ...(hold && { holdHeard: true }),
     });
+    if (!hold) await this.hearHolds(call);
   }
 
   /** Keeps one answer in the transcript, reads the session back, and ends the call when the answer does. */
@@ -236,7 +262,7 @@ export class CallDesk {
     answer: VcaAnswer,
     status: number,
     ms: number,
-    sent: Pick<CallTurn, "event" | "pressed" | "dtmf">,
+    sent: Pick<CallTurn, "event" | "pressed" | "dtmf" | "holdHeard">,
   ): Promise<void> {
     call.answer = answer;
     const record = await this.deps.sessions.get(call.sim.sessionId, this.clockOf(call));

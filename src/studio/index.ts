@@ -11,12 +11,14 @@ import { watch } from "chokidar";
 import type { CompiledMachine } from "../engine/machine.js";
 import { BodyTooLargeError, readBody } from "../local/apigw-adapter.js";
 import type { FlowVersionStore, SessionStore, SummaryIndex, SummaryStore } from "../store/ports.js";
+import type { FetchEvent } from "../webhooks/fetch-effects.js";
 import { ensureStudioBundle, STUDIO_BUNDLE_DIR, STUDIO_FILES } from "./build.js";
 import { CallDesk, CallDeskError } from "./calls.js";
 import { FlowCatalog, hoursTimezone } from "./catalog.js";
 import { CoverageError, runFlowScenarios } from "./coverage.js";
 import { EventStream } from "./events.js";
-import type { FlowList, PlaceCallRequest, ServiceRequestView } from "./protocol.js";
+import type { FlowList, PlaceCallRequest } from "./protocol.js";
+import { ServiceRequestLog } from "./requests.js";
 import { flowTraffic, TrafficError } from "./traffic.js";
 
 export interface StudioOptions {
@@ -37,11 +39,11 @@ export interface StudioOptions {
   watch?: boolean;
   /** where the studio reports a problem of its own (default: stderr) */
   print?: (text: string) => void;
-  /** requests a session's flow made to services (the fetch observer, PLAN decision 11) */
-  requestsOf?: (sessionId: string) => ServiceRequestView[];
 }
 
 export interface Studio {
+  /** the fetch observer (VcaDeps.onFetch) whose reports the phone's transcript shows */
+  observeFetch(event: FetchEvent): void;
   /** Answers the request if it is the studio's (true), else leaves it alone (false). */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Recompiles the flows folder now and tells open pages (what the watcher does on a save). */
@@ -74,6 +76,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const catalog = new FlowCatalog(options.flowsDir, options.machines);
   const events = new EventStream();
   const webhookHeaders = options.webhookHeaders ?? headersFromEnv;
+  const requests = new ServiceRequestLog();
   const desk = new CallDesk({
     baseUrl: options.url,
     webhookHeaders,
@@ -84,7 +87,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       const machine = options.machines().find((m) => m.flow === flow);
       return machine ? hoursTimezone(machine) : null;
     },
-    ...(options.requestsOf && { requestsOf: options.requestsOf }),
+    requestsOf: requests.of,
   });
   /** calls placed by coverage runs: stored like any other call, but not traffic */
   const scenarioCalls = new Set<string>();
@@ -208,6 +211,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       }
       return true;
     },
+    observeFetch: requests.record,
     refresh,
     async close() {
       clearTimeout(timer);

@@ -192,6 +192,8 @@ export interface CallTurn {
   pressed?: string;
   /** what 8x8 reported for them (`eventData.dtmf`): null = no input */
   dtmf?: string | null;
+  /** 8x8 reported a fetch's hold message played: the flow's request ran on this event */
+  holdHeard?: boolean;
   /** what the caller hears, in order */
   heard: Heard[];
   /** the answer exactly as the local webhook sent it (what 8x8 would get) */

@@ -4,6 +4,8 @@
  * coverage, and server-sent events when a file changes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDiagnostics, loadFlows } from "../../src/language/index.js";
@@ -14,18 +16,34 @@ const SECRET = "studio-test-secret";
 let stack: StudioStack;
 let base: string;
 
+let crm: Server;
+
 beforeAll(async () => {
   // The stack checks the shared secret as deployed; the studio's phone must send it like 8x8 does.
   process.env.WEBHOOK_SECRET = SECRET;
+  // studio-lookup's CRM: a loopback stub that knows customer 1234
+  crm = createServer((req, res) => {
+    const known = req.url === "/api/customers/1234";
+    res.writeHead(known ? 200 : 404, { "content-type": "application/json" });
+    res.end(JSON.stringify(known ? { name: "Ada" } : { error: "unknown" }));
+  });
+  await new Promise<void>((resolve) => crm.listen(0, "127.0.0.1", resolve));
+  process.env.CALLFLOW_SERVICE_URL_crm = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/api`;
   stack = await startStudioStack({
-    extra: ["test/fixtures/studio/studio-demo.yaml", "test/fixtures/studio/studio-reminder.yaml"],
+    extra: [
+      "test/fixtures/studio/studio-demo.yaml",
+      "test/fixtures/studio/studio-reminder.yaml",
+      "test/fixtures/studio/studio-lookup.yaml",
+    ],
   });
   base = `${stack.server.url}/studio/api`;
 });
 
 afterAll(async () => {
   delete process.env.WEBHOOK_SECRET;
+  delete process.env.CALLFLOW_SERVICE_URL_crm;
   await stack?.stop();
+  crm?.close();
 });
 
 async function get<T>(path: string): Promise<T> {
@@ -54,6 +72,7 @@ describe("studio flows", () => {
       "appointment-reminder",
       "card-services",
       "studio-demo",
+      "studio-lookup",
       "studio-reminder",
     ]);
     const demo = flows.find((f) => f.flow === "studio-demo")!;
@@ -182,6 +201,34 @@ describe("studio phone", () => {
     call = await post<CallView>(`calls/${call.id}/keys`, { keys: "1" });
     expect(heard(call)).toEqual(["Confirmed. Goodbye.", "hangup"]);
     expect(call.ended?.summary?.finalState).toBe("confirmed");
+  });
+
+  it("hears a fetch's hold message, then shows the request the flow made and where its answer led", async () => {
+    let call = await post<CallView>("calls", { flow: "studio-lookup" }, 201);
+    call = await post<CallView>(`calls/${call.id}/keys`, { keys: "1234" });
+    const [hold, after] = call.turns.slice(-2);
+    expect(hold).toMatchObject({ pressed: "1234", dtmf: "1234", requests: [] });
+    expect(hold!.heard).toEqual([{ kind: "prompt", text: "One moment." }]);
+    expect(after).toMatchObject({ event: "ACTION_COMPLETED", holdHeard: true, dtmf: null });
+    expect(after!.requests).toEqual([
+      {
+        state: "lookup",
+        service: "crm",
+        method: "GET",
+        pathTemplate: "/customers/{{customer}}",
+        status: 200,
+        route: "next",
+        to: "hello",
+        durationMs: expect.any(Number),
+      },
+    ]);
+    expect(heard(call)).toEqual(["Hello Ada.", "hangup"]);
+    expect(call.taken).toContain("lookup --next--> hello");
+
+    call = await post<CallView>("calls", { flow: "studio-lookup" }, 201);
+    call = await post<CallView>(`calls/${call.id}/keys`, { keys: "9999" });
+    expect(call.turns.at(-1)!.requests).toMatchObject([{ status: 404, route: "on:404", to: "unknown" }]);
+    expect(heard(call)).toEqual(["We do not know that number.", "hangup"]);
   });
 
   it("refuses what a phone could not do, with a reason", async () => {

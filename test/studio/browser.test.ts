@@ -16,7 +16,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  [stack, browser] = await Promise.all([startStudioStack(), launchChromium()]);
+  [stack, browser] = await Promise.all([startStudioStack({ backend: true }), launchChromium()]);
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(15_000);
 });
@@ -82,6 +82,24 @@ describe("studio in a browser", () => {
     expect(await page.locator(".transcript .summary").innerText()).toMatch(/final state\s+card-number/);
   });
 
+  it("shows a fetch's hold message, the request the flow made and its result", async () => {
+    await page.click("#call-button");
+    await page.waitForSelector(`${node("main")}.current`);
+    await page.click('.key[data-key="2"]'); // balance; the focus stays on the keypad: the rest is typed
+    await page.waitForSelector(`${node("card-number")}.current`);
+    await page.keyboard.type("4111111111111111");
+    await page.waitForSelector(`${node("pin")}.current`);
+    await page.keyboard.type("4821");
+    await eventually(() => transcript(page)).toContain("your card is verified");
+    const text = await transcript(page);
+    expect(text).toContain("Thank you. One moment while I check that with the bank.");
+    expect(text).toContain("the hold message played: 8x8 reports it, the request runs");
+    expect(text).toContain("asks a service POST bank /cards/{{card}}/verify: 200 → balance-info (2xx,");
+    expect(text).not.toContain("4111111111111111/verify"); // the path as written, never filled in
+    await page.click("#hangup");
+    await eventually(() => transcript(page)).toContain("you hung up");
+  });
+
   it("colours the diagram with scenario coverage and with the local stack's traffic", async () => {
     await page.check("input[name=overlay][value=coverage]");
     await eventually(() => page.locator("#overlay-status").innerText()).toMatch(
@@ -90,8 +108,9 @@ describe("studio in a browser", () => {
     expect(await page.locator(".node.uncovered").count()).toBe(0);
     expect(await page.locator(".node.covered").count()).toBeGreaterThan(10);
     await page.check("input[name=overlay][value=traffic]");
-    // the call placed above entered welcome and main, and the caller hung up in card-number
-    await eventually(() => page.locator(`${node("card-number")} .note`).textContent()).toBe("1 in · 1 hung up");
+    // the calls placed above: both entered card-number, the first caller hung up there
+    await eventually(() => page.locator(`${node("card-number")} .note`).textContent()).toBe("2 in · 1 hung up");
+    expect(await page.locator(`${node("verify")} .note`).textContent()).toBe("1 in");
     expect(await page.locator(`${node("welcome")} .note`).textContent()).toMatch(/^\d+ in$/);
     await page.check("input[name=overlay][value=none]");
     await eventually(() => page.locator(".node .note").count()).toBe(0);
@@ -100,6 +119,7 @@ describe("studio in a browser", () => {
   it("shows a broken flow's error at once beside the last good diagram, and the new diagram once fixed", async () => {
     const file = join(stack.dir, "card-services.yaml");
     const good = readFileSync(file, "utf8");
+    await page.click("#zoom-fit"); // the calls above panned the view to follow them
     await page.click(node("main"));
     await page.click("#zoom-in");
     const view = await page.locator(".viewport").getAttribute("transform");

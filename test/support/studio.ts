@@ -16,9 +16,15 @@ export interface StudioStack {
   stop(): Promise<void>;
 }
 
-/** Starts the local server on a copy of `from` (default flows/) plus any `extra` flow files. */
-export async function startStudioStack(options: { from?: string; extra?: string[] } = {}): Promise<StudioStack> {
+/**
+ * Starts the local server on a copy of `from` (default flows/) plus any `extra` flow files; with `backend`, Acme's
+ * example back end too, the flows' services pointed at it as `npm start` does.
+ */
+export async function startStudioStack(
+  options: { from?: string; extra?: string[]; backend?: boolean } = {},
+): Promise<StudioStack> {
   const { endpoint } = await dynamoDbForTests();
+  const backend = options.backend ? await startExampleBackend() : undefined;
   const dir = mkdtempSync(join(tmpdir(), "callflow-studio-"));
   const from = options.from ?? "flows";
   for (const name of readdirSync(from)) if (/\.ya?ml$/.test(name)) cpSync(join(from, name), join(dir, name));
@@ -36,7 +42,28 @@ export async function startStudioStack(options: { from?: string; extra?: string[
     dir,
     async stop() {
       await server.stop();
+      await backend?.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Acme's example back end on a free port, and the environment that points the flows' services at it. */
+async function startExampleBackend(): Promise<{ stop(): Promise<void> }> {
+  const [{ startAcmeBackend }, { DEMO_BANK_TOKEN }, { serviceUrlEnvVar }, { secretEnvVar }] = await Promise.all([
+    import("../../src/local/acme-backend/server.js"),
+    import("../../src/local/acme-backend/data.js"),
+    import("../../src/integration/services.js"),
+    import("../../src/integration/secrets.js"),
+  ]);
+  const backend = await startAcmeBackend({ port: 0, bankToken: DEMO_BANK_TOKEN });
+  const env: Record<string, string> = { [secretEnvVar("bankToken")]: DEMO_BANK_TOKEN };
+  for (const [service, url] of Object.entries(backend.services)) env[serviceUrlEnvVar(service)] = url;
+  Object.assign(process.env, env);
+  return {
+    async stop() {
+      for (const name of Object.keys(env)) delete process.env[name];
+      await backend.stop();
     },
   };
 }

@@ -365,6 +365,7 @@ function callerLine(turn: CallTurn, call: CallView): HTMLElement {
   }
   if (turn.event === "DIAL")
     return h("p", { class: "caller" }, `☎ ${call.flow} rings ${call.called} (outbound) and you answer`);
+  if (turn.holdHeard) return h("p", { class: "caller" }, "… the hold message played: 8x8 reports it, the request runs");
   if (turn.pressed === undefined) return h("p", { class: "caller" }, "… you say nothing: 8x8 reports no input");
   const reported = turn.dtmf === null ? "no input (too few keys)" : `“${turn.dtmf}”`;
   return h("p", { class: "caller" }, `☎ you press ${turn.pressed.split("").join(" ")}: 8x8 reports ${reported}`);
@@ -391,13 +392,19 @@ function heardLine(heard: Heard): HTMLElement {
 }
 
 function requestsOf(requests: ServiceRequestView[]): HTMLElement[] {
-  return requests.map((r) =>
-    h(
+  return requests.map((r) => {
+    // the route as the diagram labels it: 2xx, the status route written in the flow, or error
+    const route = r.route === "next" ? "2xx" : r.route === "onError" ? "error" : r.route.replace(/^on:/, "");
+    const answer = r.status ?? r.error ?? "no answer";
+    const failed = r.error !== undefined || r.route === "onError";
+    return h(
       "p",
-      { class: `request ${r.error || (r.status ?? 0) >= 400 ? "failed" : ""}`.trim() },
-      `⇄ ${r.method} ${r.service} ${r.pathTemplate} → ${r.status ?? r.error ?? "no answer"} (${r.route}, ${r.durationMs} ms)`,
-    ),
-  );
+      { class: `request ${failed ? "failed" : ""}`.trim() },
+      h("b", { class: "who" }, "asks a service "),
+      `${r.method} ${r.service} ${r.pathTemplate}: ${answer}${r.error && r.status !== null ? ` (${r.error})` : ""}`,
+      ` → ${r.to ?? "?"} (${route}, ${r.durationMs} ms)`,
+    );
+  });
 }
 
 function visitedLine(turn: CallTurn): HTMLElement | null {
