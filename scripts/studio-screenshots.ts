@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { startLocalServer } from "../src/local/server.js";
-import { launchChromium } from "../test/support/studio.js";
+import { launchChromium, startExampleBackend } from "../test/support/studio.js";
 
 const OUT = "docs";
 
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= "SILENT";
   const dir = mkdtempSync(join(tmpdir(), "callflow-screenshots-"));
   for (const name of readdirSync("flows")) if (/\.ya?ml$/.test(name)) cpSync(join("flows", name), join(dir, name));
+  const backend = await startExampleBackend(); // the flows' services, as npm start runs them
   const server = await startLocalServer({ port: 0, flowsDir: dir, print: () => undefined });
   const browser = await launchChromium();
   try {
@@ -35,8 +36,10 @@ async function main(): Promise<void> {
       process.stdout.write(`${OUT}/${name}\n`);
     };
 
-    // A call in progress on acme-support (a Tuesday morning in Singapore: open), a state selected.
+    // A call in progress on acme-support from a caller the CRM knows (a Tuesday morning in Singapore: open),
+    // a state selected.
     await open(page, "acme-support");
+    await page.fill("input[name=caller]", "+6591234567");
     await page.check("input[name=useClock]");
     await page.fill("input[name=at]", nextTuesday());
     await page.click("#call-button");
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await server.stop();
+    await backend.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

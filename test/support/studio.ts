@@ -49,7 +49,7 @@ export async function startStudioStack(
 }
 
 /** Acme's example back end on a free port, and the environment that points the flows' services at it. */
-async function startExampleBackend(): Promise<{ stop(): Promise<void> }> {
+export async function startExampleBackend(): Promise<{ stop(): Promise<void> }> {
   const [{ startAcmeBackend }, { DEMO_BANK_TOKEN }, { serviceUrlEnvVar }, { secretEnvVar }] = await Promise.all([
     import("../../src/local/acme-backend/server.js"),
     import("../../src/local/acme-backend/data.js"),
