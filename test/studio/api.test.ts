@@ -33,6 +33,7 @@ beforeAll(async () => {
     extra: [
       "test/fixtures/studio/studio-demo.yaml",
       "test/fixtures/studio/studio-reminder.yaml",
+      "test/fixtures/studio/studio-reminder.test.yaml",
       "test/fixtures/studio/studio-lookup.yaml",
     ],
   });
@@ -284,8 +285,17 @@ describe("studio overlays and live updates", () => {
     expect(coverage.scenarios.every((s) => s.passed)).toBe(true);
     expect(coverage.states.uncovered).toEqual([]);
     expect(coverage.transitions.covered).toBe(coverage.transitions.total);
-    // the scenarios' calls are stored like any other, but a coverage run is not traffic
-    expect((await get<TrafficOverlay>("flows/card-services/traffic")).calls).toBe(0);
+
+    // the scenarios' calls are stored like any other, but a coverage run is not traffic (a flow only this file calls)
+    const before = (await get<TrafficOverlay>("flows/studio-reminder/traffic")).calls;
+    const reminder = await post<CoverageOverlay>("flows/studio-reminder/coverage");
+    expect(reminder.scenarios.map((r) => [r.name, r.passed])).toEqual([
+      ["the patient confirms", true],
+      ["the patient stays silent", true],
+    ]);
+    expect(reminder.states).toMatchObject({ total: 2, covered: 2 });
+    expect(reminder.transitions.uncovered).toEqual(["remind --noMatch--> remind", "remind --exhausted--> (hangup)"]);
+    expect((await get<TrafficOverlay>("flows/studio-reminder/traffic")).calls).toBe(before);
     const none = await fetch(`${base}/flows/studio-demo/coverage`, {
       method: "POST",
       headers: { "content-type": "application/json" },
