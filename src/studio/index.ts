@@ -35,7 +35,12 @@ export interface StudioOptions {
   };
   /** headers 8x8 would send with each webhook (default: the WEBHOOK_SECRET in WEBHOOK_AUTH_HEADER, if set) */
   webhookHeaders?: () => Record<string, string>;
-  /** watch the flows folder and push changes to open pages (default true) */
+  /**
+   * Subscribes to the stack's flow reloads (taken or refused; returns an unsubscribe). Given, the studio follows
+   * them; otherwise it watches the flows folder itself and compares what the stack serves twice a second.
+   */
+  onReload?: (listener: () => void) => () => void;
+  /** follow changes to the flows folder and push them to open pages (default true) */
   watch?: boolean;
   /** where the studio reports a problem of its own (default: stderr) */
   print?: (text: string) => void;
@@ -98,18 +103,23 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   };
 
   let timer: NodeJS.Timeout | undefined;
-  const watcher =
-    options.watch === false
-      ? undefined
-      : watch(catalog.folder, { ignoreInitial: true, depth: 0 }).on("all", (_event, path) => {
-          if (!/\.ya?ml$/i.test(path)) return;
-          clearTimeout(timer);
-          timer = setTimeout(refresh, WATCH_DEBOUNCE_MS);
-        });
-  // The stack reloads flows by itself: when what it serves changes, pages are told too.
-  const servedCheck = setInterval(() => {
-    if (events.size > 0 && catalog.checkChanged()) announce();
-  }, SERVED_CHECK_MS).unref();
+  let watcher: { close(): Promise<void> } | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let servedCheck: NodeJS.Timeout | undefined;
+  if (options.watch !== false && options.onReload) {
+    // the stack's own reloads: one compile per save, and what the stack serves is current when told
+    unsubscribe = options.onReload(refresh);
+  } else if (options.watch !== false) {
+    watcher = watch(catalog.folder, { ignoreInitial: true, depth: 0 }).on("all", (_event, path) => {
+      if (!/\.ya?ml$/i.test(path)) return;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, WATCH_DEBOUNCE_MS);
+    });
+    // The stack reloads flows by itself: when what it serves changes, pages are told too.
+    servedCheck = setInterval(() => {
+      if (events.size > 0 && catalog.checkChanged()) announce();
+    }, SERVED_CHECK_MS).unref();
+  }
 
   // Read per request: small files, and a rebuilt bundle is served without a restart.
   const asset = (name: string) => ({
@@ -216,6 +226,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     async close() {
       clearTimeout(timer);
       clearInterval(servedCheck);
+      unsubscribe?.();
       events.close();
       await watcher?.close();
     },
