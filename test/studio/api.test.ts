@@ -4,31 +4,26 @@
  * coverage, and server-sent events when a file changes.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDiagnostics, loadFlows } from "../../src/language/index.js";
 import type { CallView, CoverageOverlay, FlowDetail, FlowList, TrafficOverlay } from "../../src/studio/protocol.js";
-import { type StudioStack, startStudioStack } from "../support/studio.js";
+import type { LocalStack } from "../support/local-stack.js";
+import { json, type LoopbackService, startLoopbackService } from "../support/loopback-service.js";
+import { startStudioStack } from "../support/studio.js";
 
 const SECRET = "studio-test-secret";
-let stack: StudioStack;
+let stack: LocalStack;
 let base: string;
 
-let crm: Server;
+let crm: LoopbackService;
 
 beforeAll(async () => {
   // The stack checks the shared secret as deployed; the studio's phone must send it like 8x8 does.
   process.env.WEBHOOK_SECRET = SECRET;
-  // studio-lookup's CRM: a loopback stub that knows customer 1234
-  crm = createServer((req, res) => {
-    const known = req.url === "/api/customers/1234";
-    res.writeHead(known ? 200 : 404, { "content-type": "application/json" });
-    res.end(JSON.stringify(known ? { name: "Ada" } : { error: "unknown" }));
-  });
-  await new Promise<void>((resolve) => crm.listen(0, "127.0.0.1", resolve));
-  process.env.CALLFLOW_SERVICE_URL_crm = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/api`;
+  // studio-lookup's CRM: a loopback service that knows customer 1234 (any other path is its 404)
+  crm = await startLoopbackService({ "/api/customers/1234": (_req, res) => json(res, 200, { name: "Ada" }) });
+  process.env.CALLFLOW_SERVICE_URL_crm = `${crm.url}/api`;
   stack = await startStudioStack({
     extra: [
       "test/fixtures/studio/studio-demo.yaml",
@@ -44,7 +39,7 @@ afterAll(async () => {
   delete process.env.WEBHOOK_SECRET;
   delete process.env.CALLFLOW_SERVICE_URL_crm;
   await stack?.stop();
-  crm?.close();
+  await crm?.close();
 });
 
 async function get<T>(path: string): Promise<T> {

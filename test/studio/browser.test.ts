@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateFlow } from "../../bench/flow-generator.js";
 import { formatDiagnostics, loadFlows } from "../../src/language/index.js";
 import type { TrafficOverlay } from "../../src/studio/protocol.js";
-import { launchChromium, type StudioStack, startStudioStack } from "../support/studio.js";
+import type { LocalStack } from "../support/local-stack.js";
+import { launchChromium, startStudioStack } from "../support/studio.js";
 
-let stack: StudioStack;
+let stack: LocalStack;
 let browser: Browser;
 let page: Page;
 

@@ -2,48 +2,36 @@
  * The local stack with the studio, for the studio's tests: a temporary copy of flows/ (so a test can break and fix
  * a flow on disk), the run's shared DynamoDB Local, a free port. And Debian's Chromium through playwright-core.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { Browser } from "playwright-core";
-import type { LocalServer } from "../../src/local/server.js";
 import { dynamoDbForTests } from "./dynamodb.js";
-
-export interface StudioStack {
-  server: LocalServer;
-  /** the temporary flows folder the server watches */
-  dir: string;
-  stop(): Promise<void>;
-}
+import { type LocalStack, localStackWith } from "./local-stack.js";
 
 /**
- * Starts the local server on a copy of `from` (default flows/) plus any `extra` flow files; with `backend`, Acme's
- * example back end too, the flows' services pointed at it as `npm start` does.
+ * The local stack (the server watching its temporary folder) on a copy of `from` (default flows/: flows and their
+ * scenario files) plus any `extra` files; with `backend`, Acme's example back end too, the flows' services pointed
+ * at it as `npm start` does.
  */
 export async function startStudioStack(
   options: { from?: string; extra?: string[]; backend?: boolean } = {},
-): Promise<StudioStack> {
+): Promise<LocalStack> {
   const { endpoint } = await dynamoDbForTests();
-  const backend = options.backend ? await startExampleBackend() : undefined;
-  const dir = mkdtempSync(join(tmpdir(), "callflow-studio-"));
   const from = options.from ?? "flows";
-  for (const name of readdirSync(from)) if (/\.ya?ml$/.test(name)) cpSync(join(from, name), join(dir, name));
-  for (const file of options.extra ?? []) cpSync(file, join(dir, file.split("/").pop()!));
-  const { startLocalServer } = await import("../../src/local/server.js");
-  const server = await startLocalServer({
-    port: 0,
-    flowsDir: dir,
-    dynamodbEndpoint: endpoint,
-    reloadDebounceMs: 50,
-    print: () => undefined,
-  });
+  const files = [
+    ...readdirSync(from)
+      .filter((name) => /\.yaml$/.test(name))
+      .map((name) => join(from, name)),
+    ...(options.extra ?? []),
+  ];
+  const flows = Object.fromEntries(files.map((file) => [basename(file, ".yaml"), readFileSync(file, "utf8")]));
+  const backend = options.backend ? await startExampleBackend() : undefined;
+  const stack = await localStackWith(flows, { dynamodbEndpoint: endpoint, watch: true, reloadDebounceMs: 50 });
   return {
-    server,
-    dir,
+    ...stack,
     async stop() {
-      await server.stop();
+      await stack.stop();
       await backend?.stop();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
