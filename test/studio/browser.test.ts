@@ -124,6 +124,10 @@ describe("studio in a browser", () => {
     );
     await page.check("input[name=overlay][value=none]");
     await eventually(() => page.locator(".node .note").count()).toBe(0);
+    // a selected state shows its figures whatever the overlay
+    await page.click("#zoom-fit");
+    await page.click(node("card-number"));
+    await eventually(() => page.locator("#inspector .counts").innerText()).toMatch(/entered\s+\d+\s+abandoned\s+\d+/);
   });
 
   it("shows a broken flow's error at once beside the last good diagram, and the new diagram once fixed", async () => {

@@ -260,6 +260,23 @@ function showState(id: string | null): void {
     yamlOf(d, node),
     countsOf(node),
   );
+  void refreshCounts(d.flow, node.id);
+}
+
+let countsAsked = 0;
+
+/** A state's `ivr report` figures, whatever the overlay: fetched when a state is selected (at most every 2 s). */
+async function refreshCounts(flow: string, id: string): Promise<void> {
+  if (state.overlay === "traffic" || Date.now() - countsAsked < 2_000) return;
+  countsAsked = Date.now();
+  try {
+    const traffic = await api.traffic(flow);
+    if (state.current !== flow || state.overlay === "traffic") return;
+    state.traffic = traffic;
+    if (diagram.selection === id) showState(id);
+  } catch {
+    // the figures are an extra: the YAML is shown without them
+  }
 }
 
 function yamlOf(d: FlowDetail, node: DiagramNode): HTMLElement | null {
@@ -282,15 +299,28 @@ function yamlOf(d: FlowDetail, node: DiagramNode): HTMLElement | null {
 
 function countsOf(node: DiagramNode): HTMLElement | null {
   const rows: [string, string][] = [];
-  const traffic = state.traffic?.states[node.id];
-  if (traffic) for (const [k, v] of Object.entries(traffic)) rows.push([k, String(v)]);
+  const traffic = state.traffic?.flow === state.current ? state.traffic.states[node.id] : undefined;
+  if (traffic && traffic.entered > 0) {
+    for (const [k, v] of Object.entries(traffic)) rows.push([k, String(v)]);
+  }
   const coverage = state.coverage;
   if (coverage) rows.push(["reached by scenarios", coverage.states.uncovered.includes(node.id) ? "no" : "yes"]);
   if (rows.length === 0) return null;
   return h(
-    "dl",
-    { class: "counts" },
-    rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    "section",
+    { "aria-label": "Figures" },
+    traffic && traffic.entered > 0
+      ? h(
+          "p",
+          { class: "hint" },
+          `From the local stack's calls (${state.traffic!.source.replace(/^ivr report over the local stack's calls /, "")}):`,
+        )
+      : null,
+    h(
+      "dl",
+      { class: "counts" },
+      rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    ),
   );
 }
 
