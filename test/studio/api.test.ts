@@ -189,11 +189,14 @@ describe("studio phone", () => {
     expect(call.ended!.summary).toMatchObject({ finalState: "main", outcome: { kind: "abandoned", state: "main" } });
   });
 
-  it("rings the caller for an outbound-only flow, as ivr call does", async () => {
-    let call = await post<CallView>("calls", { flow: "studio-reminder", caller: "+6591234567" }, 201);
+  it("rings the caller for an outbound-only flow with its inputs, as ivr call --var does", async () => {
+    const refused = await post<{ error: string }>("calls", { flow: "studio-reminder" }, 400);
+    expect(refused.error).toMatch(/^POST \/local\/dial answered HTTP 400: inputs refused: .*patient/);
+    const body = { flow: "studio-reminder", caller: "+6591234567", inputs: { patient: "Ada" } };
+    let call = await post<CallView>("calls", body, 201);
     expect(call).toMatchObject({ direction: "OUTBOUND", called: "+6591234567", state: "remind" });
     expect(call.turns[0]!.event).toBe("DIAL");
-    expect(heard(call)).toEqual(["This is your reminder. Press 1 to confirm."]);
+    expect(heard(call)).toEqual(["This is your reminder, Ada. Press 1 to confirm."]);
     call = await post<CallView>(`calls/${call.id}/keys`, { keys: "1" });
     expect(heard(call)).toEqual(["Confirmed. Goodbye.", "hangup"]);
     expect(call.ended?.summary?.finalState).toBe("confirmed");
@@ -240,6 +243,12 @@ describe("studio phone", () => {
     await bad("calls", { flow: "nope" }, 404, /does not serve a flow 'nope'/);
     await bad("calls", { flow: "studio-demo", caller: "12" }, 400, /E\.164/);
     await bad("calls", { flow: "studio-demo", at: "soon" }, 400, /2026-11-24T10:00/);
+    await bad(
+      "calls",
+      { flow: "studio-reminder", inputs: { patient: 7 } },
+      400,
+      /'inputs' must be an object of strings/,
+    );
     const call = await post<CallView>("calls", { flow: "studio-demo", at: tuesday }, 201);
     await bad(`calls/${call.id}/keys`, { keys: "1a" }, 400, /0-9, \* and #/);
     await bad("calls/nope/silence", {}, 404, /no call/);

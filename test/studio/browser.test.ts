@@ -219,6 +219,11 @@ describe("studio in a browser", () => {
       const overflow = await p.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
       expect(overflow).toBeLessThanOrEqual(0);
       expect((await p.locator("#canvas").boundingBox())!.width).toBeGreaterThan(300);
+      // an outbound flow's inputs are asked for before it rings
+      await p.click('a[data-flow="appointment-reminder"]');
+      await p.waitForSelector('#flow-title:has-text("appointment-reminder")');
+      const labels = await p.locator(".inputs label").allInnerTexts();
+      expect(labels.map((l) => l.trim())).toEqual(["patient *", "clinic *", "time *"]);
       await p.locator(".dialpad").scrollIntoViewIfNeeded();
       expect(await p.locator(".dialpad").isVisible()).toBe(true);
     } finally {
