@@ -215,7 +215,7 @@ function initPathViolations(metafile: Metafile, code: string): string[] {
   if (forbidden.length > 0) problems.push(`cold start: the VCA bundle contains ${forbidden.slice(0, 5).join(", ")}`);
   if (/new Ajv\b|\.compile\(/.test(code))
     problems.push("cold start: the VCA bundle compiles a JSON Schema at run time");
-  for (const needed of ["generated/flows.json", "generated/validators.js"]) {
+  for (const needed of ["generated/flows.json", "generated/webhook-validators.js"]) {
     if (!inputs.includes(needed)) problems.push(`cold start: the VCA bundle does not contain ${needed}`);
   }
   return problems;

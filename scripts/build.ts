@@ -1,19 +1,14 @@
 /**
- * Build-time work, so the Lambdas never parse YAML or compile a JSON Schema at run time:
- * 1. compile flows/*.yaml into generated/flows.json (fails with the checker's messages on a broken flow);
- * 2. generate standalone ajv validators for the 8x8 webhook payloads into generated/;
- * 3. bundle the studio page (src/studio/web) into generated/studio/.
+ * `npm run build`: everything generated, into generated/ (src/build/generated.ts says what and why):
+ * 1. the standalone ajv validators (flow schema, 8x8 webhook payloads), when their sources changed;
+ * 2. the studio page (src/studio/web) bundled into generated/studio/;
+ * 3. flows/*.yaml compiled into generated/flows.json (fails with the checker's messages on a broken flow).
  */
+import { relative } from "node:path";
+import { ensureGeneratedCode } from "../src/build/generated.js";
 import { buildFlows } from "../src/language/build.js";
 import { buildStudio } from "../src/studio/build.js";
-import { buildValidators } from "../src/webhooks/build-validators.js";
 
-async function main(): Promise<number> {
-  await buildValidators();
-  await buildStudio();
-  return (await buildFlows()) ? 0 : 1;
-}
-
-main().then((code) => {
-  process.exitCode = code;
-});
+for (const file of ensureGeneratedCode()) process.stderr.write(`build: generated ${relative(process.cwd(), file)}\n`);
+await buildStudio();
+process.exitCode = buildFlows() ? 0 : 1;

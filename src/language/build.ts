@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { formatDiagnostics, hasErrors, summarize } from "./diagnostics.js";
 import { loadFlows } from "./load.js";
 
-export async function buildFlows(flowsDir = "flows", outDir = "generated"): Promise<boolean> {
+export function buildFlows(flowsDir = "flows", outDir = "generated"): boolean {
   const { machines, diagnostics, sources, files } = loadFlows(flowsDir);
   if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(diagnostics, sources)}\n\n`);
   if (hasErrors(diagnostics)) {

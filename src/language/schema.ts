@@ -3,69 +3,28 @@
  * diagnostics: unknown keys point at the key (with a did-you-mean), union mismatches report the branch the
  * author evidently meant rather than every alternative. Only the CLI / build use it (never a Lambda).
  *
- * The validator is precompiled (flow-validator.generated.js, made by schema-codegen.ts) so a process does not
- * spend ~100 ms compiling the schema; when the schema file no longer matches it (someone edited the schema
- * and did not regenerate), the schema is compiled here instead, so results are always those of the schema.
+ * The whole-schema validator is generated at build time (generated/flow-validator.js, see src/build), so a process
+ * does not spend ~100 ms compiling the schema; only the error path compiles single definitions (unions).
  */
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
+import validateFlow from "../../generated/flow-validator.js";
 import type { Diagnostic } from "./diagnostics.js";
-import precompiled, { schemaSha256 as precompiledSha256 } from "./flow-validator.generated.js";
+import { flowSchemaAjv, SCHEMA_URL } from "./flow-schema.js";
 import type { JsonPath, SourceLocator } from "./positions.js";
 import { didYouMean } from "./suggest.js";
 
 type Schema = Record<string, unknown>;
 
-export const SCHEMA_URL = new URL("../../schema/flow.schema.json", import.meta.url);
-
-/** ajv as the flow schema needs it; the generated validator is made with the same options. */
-export function flowSchemaAjv(extra: Options = {}): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-    ...extra,
-  });
-  // Editor-only annotations understood by yaml-language-server / vscode-json-languageservice; we read them too.
-  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-  return ajv;
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-let source: { text: string; root: Schema } | undefined;
-function schemaSource(): { text: string; root: Schema } {
-  if (!source) {
-    const text = readFileSync(SCHEMA_URL, "utf8");
-    source = { text, root: JSON.parse(text) as Schema };
-  }
-  return source;
-}
-
+let schemaRoot: Schema | undefined;
 export function flowSchema(): Schema {
-  return schemaSource().root;
-}
-
-/** Whether flow-validator.generated.js was generated from the schema as it is now. */
-export function precompiledValidatorIsCurrent(): boolean {
-  return precompiledSha256 === sha256(schemaSource().text);
-}
-
-let validator: ValidateFunction | undefined;
-function validateFlow(): ValidateFunction {
-  validator ??= precompiledValidatorIsCurrent() ? (precompiled as ValidateFunction) : compiledValidator("");
-  return validator;
+  schemaRoot ??= JSON.parse(readFileSync(SCHEMA_URL, "utf8")) as Schema;
+  return schemaRoot;
 }
 
 let ajv: Ajv | undefined;
-/** The schema compiled in this process, whole ("") or one definition ("#/definitions/message"): for the union
- * branches on error paths, or everything when the precompiled validator is out of date. */
+/** One definition of the schema ("#/definitions/message") compiled in this process, for the union branches on
+ * error paths. */
 function compiledValidator(ref: string): ValidateFunction {
   if (!ajv) {
     ajv = flowSchemaAjv();
@@ -77,10 +36,8 @@ function compiledValidator(ref: string): ValidateFunction {
 }
 
 export function validateAgainstSchema(data: unknown, file: string, locator: SourceLocator): Diagnostic[] {
-  const validate = validateFlow();
-  const root = flowSchema();
-  if (validate(data)) return [];
-  const errors = dropRequiredExplainedByTypos(refineErrors(validate.errors ?? [], data, root));
+  if (validateFlow(data)) return [];
+  const errors = dropRequiredExplainedByTypos(refineErrors(validateFlow.errors ?? [], data, flowSchema()));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const error of errors) {

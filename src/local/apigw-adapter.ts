@@ -6,13 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-
-/**
- * The webhooks' own limit, MAX_WEBHOOK_BODY_BYTES in webhooks/http-handlers.ts (API Gateway's is 10 MB), so a local
- * 413 means a deployed 413 too. Repeated rather than imported: this module loads before the generated validators
- * that http-handlers needs exist (`ivr replay` on a fresh clone); a test keeps the two equal.
- */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+import { MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -22,11 +16,11 @@ export class BodyTooLargeError extends Error {
 }
 
 /**
- * Read the whole body. Past `limit` bytes (or a larger Content-Length) it stops reading and rejects with
+ * Read the whole body. Past `limit` bytes (default: the webhooks' own limit, so a local 413 means a deployed one) (or a larger Content-Length) it stops reading and rejects with
  * BodyTooLargeError, leaving the request paused but the socket open, so the caller can still answer 413 (and close
  * the connection: see `closeConnection`). Nothing past the limit is buffered.
  */
-export function readBody(req: IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<string> {
+export function readBody(req: IncomingMessage, limit = MAX_WEBHOOK_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLargeError(limit));
   // Listeners rather than `for await`: leaving that loop early destroys the request, and with it the socket the

@@ -6,8 +6,12 @@
  * DYNAMODB_ENDPOINT (use this DynamoDB instead of starting DynamoDB Local), LOG_LEVEL (handler logs),
  * ACME_BACKEND_PORT (the example back end, default 4010; a busy port falls back to a free one; "off": not started).
  */
+import { secretEnvVar } from "../integration/secrets.js";
+import { serviceUrlEnvVar } from "../integration/services.js";
+import { DEMO_BANK_TOKEN } from "./acme-backend/data.js";
+import { startAcmeBackend } from "./acme-backend/server.js";
 import { banner } from "./banner.js";
-import { ensureGeneratedValidators } from "./generated-code.js";
+import { startLocalServer } from "./server.js";
 
 function out(line = ""): void {
   process.stdout.write(`${line}\n`);
@@ -23,9 +27,7 @@ async function main(): Promise<void> {
     throw new Error(`PORT must be a port number, got '${process.env.PORT}'`);
   }
 
-  await ensureGeneratedValidators();
   const backend = await startExampleBackend();
-  const { startLocalServer } = await import("./server.js");
   const server = await startLocalServer({
     port: requestedPort,
     fallbackToFreePort: true,
@@ -66,10 +68,6 @@ async function startExampleBackend() {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`ACME_BACKEND_PORT must be a port number or "off", got '${requested}'`);
   }
-  const { startAcmeBackend } = await import("./acme-backend/server.js");
-  const { DEMO_BANK_TOKEN } = await import("./acme-backend/data.js");
-  const { serviceUrlEnvVar } = await import("../integration/services.js");
-  const { secretEnvVar } = await import("../integration/secrets.js");
   const tokenVar = secretEnvVar("bankToken");
   const own = process.env[tokenVar] ?? process.env.ACME_BANK_TOKEN;
   const backend = await startAcmeBackend({ port, fallbackToFreePort: true, bankToken: own ?? DEMO_BANK_TOKEN });

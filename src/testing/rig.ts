@@ -4,7 +4,6 @@
  */
 import type { CompiledMachine } from "../engine/machine.js";
 import { formatDiagnostics, loadFlows } from "../language/index.js";
-import { ensureGeneratedValidators } from "../local/generated-code.js";
 import { type LocalDynamo, openLocalDynamo } from "../local/local-dynamo.js";
 import { CoverageRecorder } from "./coverage.js";
 import { type DialOptions, TestCall } from "./test-call.js";
@@ -34,8 +33,6 @@ export class TestRig {
 
   static async open(options: RigOptions = {}): Promise<TestRig> {
     const machines = options.machines ?? compiledFlows(options.flowsDir ?? "flows");
-    // The handlers import the validators generated at build time; a fresh clone may not have built them yet.
-    await ensureGeneratedValidators();
     const dynamo = await openLocalDynamo(options.endpoint ? { endpoint: options.endpoint } : {});
     try {
       // Stored as a deploy stores them, so a call in progress finds its version like a deployed one would.

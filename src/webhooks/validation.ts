@@ -7,7 +7,7 @@ import {
   type Validator,
   validateVcaRequest,
   validateVssRequest,
-} from "../../generated/validators.js";
+} from "../../generated/webhook-validators.js";
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; reason: string };
 

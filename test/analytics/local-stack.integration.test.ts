@@ -10,9 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallCompletedEnvelope } from "../../src/analytics/event.js";
 import type { Report } from "../../src/analytics/report.js";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { placeCall } from "../../src/local/phone.js";
-import type { LocalServer } from "../../src/local/server.js";
+import { type LocalServer, startLocalServer } from "../../src/local/server.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { runIvr } from "../support/ivr.js";
 
@@ -50,10 +49,8 @@ async function phone(keys: string[]): Promise<void> {
 
 beforeAll(async () => {
   const { endpoint } = await dynamoDbForTests();
-  await ensureGeneratedValidators();
   dir = mkdtempSync(join(tmpdir(), "callflow-report-"));
   writeFileSync(join(dir, `${FLOW}.yaml`), YAML);
-  const { startLocalServer } = await import("../../src/local/server.js");
   server = await startLocalServer({
     port: 0,
     flowsDir: dir,

@@ -25,7 +25,7 @@ describe("VCA bundle", () => {
     expect(inputs.filter((i) => /node_modules\/(yaml|ajv|ajv-formats)\//.test(i))).toEqual([]);
     expect(inputs.filter((i) => i.startsWith("src/language/"))).toEqual([]);
     expect(inputs).toContain("generated/flows.json");
-    expect(inputs).toContain("generated/validators.js");
+    expect(inputs).toContain("generated/webhook-validators.js");
     expect(inputs.some((i) => i.includes("node_modules/@aws-sdk/client-dynamodb/"))).toBe(true);
     expect(code).not.toMatch(/new Ajv|\.compile\(/);
     expect(code.startsWith("import { createRequire")).toBe(true);

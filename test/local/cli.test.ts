@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
-import type { LocalServer } from "../../src/local/server.js";
+import { type LocalServer, startLocalServer } from "../../src/local/server.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { runIvr } from "../support/ivr.js";
 
@@ -42,10 +41,8 @@ function ivr(args: string[], input = "") {
 
 beforeAll(async () => {
   ({ endpoint } = await dynamoDbForTests());
-  await ensureGeneratedValidators();
   dir = mkdtempSync(join(tmpdir(), "callflow-cli-"));
   writeFileSync(join(dir, "cli-demo.yaml"), FLOW);
-  const { startLocalServer } = await import("../../src/local/server.js");
   server = await startLocalServer({
     port: 0,
     flowsDir: dir,

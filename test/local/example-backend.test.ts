@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AcmeBackend, startAcmeBackend } from "../../src/local/acme-backend/server.js";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { placeCall } from "../../src/local/phone.js";
-import type { LocalServer } from "../../src/local/server.js";
+import { type LocalServer, startLocalServer } from "../../src/local/server.js";
 import type { FetchEvent } from "../../src/webhooks/fetch-effects.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { runIvr } from "../support/ivr.js";
@@ -21,7 +20,6 @@ const overrides: Record<string, string> = {};
 
 beforeAll(async () => {
   ({ endpoint } = await dynamoDbForTests());
-  await ensureGeneratedValidators();
   backend = await startAcmeBackend({ port: 0, bankToken: TOKEN });
   overrides.CALLFLOW_SERVICE_URL_bank = backend.services.bank;
   overrides.CALLFLOW_SERVICE_URL_crm = backend.services.crm;
@@ -29,7 +27,6 @@ beforeAll(async () => {
   overrides.CALLFLOW_SECRET_bankToken = TOKEN;
   // what npm start does before the server starts: the handlers read these per request
   Object.assign(process.env, overrides);
-  const { startLocalServer } = await import("../../src/local/server.js");
   server = await startLocalServer({
     port: 0,
     flowsDir: "flows",

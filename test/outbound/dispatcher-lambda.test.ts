@@ -9,7 +9,6 @@ import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lambdaEsbuildOptions } from "../../cdk/callflow-function.js";
 import { loadFlows } from "../../src/language/index.js";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { Fake8x8 } from "../voice-api/fake-8x8.js";
 import { campaignStores, contactsCsv, createCampaign } from "./campaign-support.js";
 
@@ -29,7 +28,6 @@ const STUBBED = [
 const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
-  await ensureGeneratedValidators();
   await campaignStores(); // this file's own campaign tables, named in the environment the handler reads
   fake = await new Fake8x8().start();
   // Secrets Manager's JSON protocol, for the one call the handler makes.

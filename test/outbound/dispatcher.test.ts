@@ -5,7 +5,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { syntheticEvent } from "../../src/local/apigw-adapter.js";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { createLocalObservability } from "../../src/local/observability.js";
 import { campaignCallRecorder } from "../../src/outbound/attempts.js";
 import type { Campaign, Contact } from "../../src/outbound/campaign.js";
@@ -25,7 +24,6 @@ let stores: Awaited<ReturnType<typeof campaignStores>>;
 const { logger, metrics } = createLocalObservability();
 
 beforeAll(async () => {
-  await ensureGeneratedValidators();
   stores = await campaignStores();
   await stores.flowVersions.put(machine);
   fake = await new Fake8x8().start();

@@ -17,7 +17,6 @@ import { join } from "node:path";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CampaignDeps, run as campaignCli, localBackend } from "../../src/cli/commands/campaign.js";
-import { ensureGeneratedValidators } from "../../src/local/generated-code.js";
 import { placeCall } from "../../src/local/phone.js";
 import type { LocalServer } from "../../src/local/server.js";
 import { startLocalServer } from "../../src/local/server.js";
@@ -107,7 +106,6 @@ beforeAll(async () => {
   const { DYNAMODB_ENDPOINT: _shared, ...env } = process.env;
   local = await startDynamoDbLocal({ env });
   doc = createDocumentClient({ endpoint: local.endpoint, requestTimeoutMs: 5_000 });
-  await ensureGeneratedValidators();
   dir = mkdtempSync(join(tmpdir(), "callflow-campaign-"));
   writeFileSync(join(dir, "reminder.yaml"), FLOW);
   writeFileSync(join(dir, "hold-survey.yaml"), HOLD_FLOW);

@@ -10,6 +10,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
+import { ensureGeneratedCode } from "../../src/build/generated.js";
 import type { DynamoDbLocal } from "../../src/store/dynamodb-local.js";
 
 declare module "vitest" {
@@ -20,6 +21,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Before any test file loads: the modules under test import generated/ code (src/build/generated.ts).
+  ensureGeneratedCode();
   // vitest's `env` reaches the workers, not this process: the AWS SDK's Node 20 notice would clutter every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let starting: Promise<DynamoDbLocal> | undefined;

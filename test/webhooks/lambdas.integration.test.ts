@@ -26,7 +26,7 @@ describe("Lambda bundles", () => {
       logLevel: "silent",
     });
     const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes("generated/validators.js"))).toBe(true);
+    expect(inputs.some((i) => i.includes("generated/webhook-validators.js"))).toBe(true);
     expect(inputs.filter((i) => /node_modules\/(ajv|yaml)\/|src\/language\//.test(i))).toEqual([]);
   });
 });

@@ -7,9 +7,15 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseDtmfList } from "../../local/replay.js";
+import type { APIGatewayProxyEvent } from "aws-lambda";
+import { compileFlowSource, formatDiagnostics } from "../../language/index.js";
+import { syntheticEvent } from "../../local/apigw-adapter.js";
+import { openLocalDynamo } from "../../local/local-dynamo.js";
+import { findLocalServer, postSummary } from "../../local/local-server-client.js";
+import { parseDtmfList, ReplayError, replayCall, replayJson, summaryEvent } from "../../local/replay.js";
+import { createReplayHandler, replayDialOut } from "../../local/replay-handler.js";
 import { DEFAULT_CALLER, holdStatesOf, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
-import { parseVarArgs } from "../../outbound/inputs.js";
+import { checkInputs, parseVarArgs } from "../../outbound/inputs.js";
 
 const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]
                   [--var name=value ...]
@@ -50,12 +56,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { file, dtmf, at, vars } = parsed;
 
-  // Quiet handler logs unless asked for: stdout is reserved for the JSON, and the logger is created when the
-  // handler modules load, so this must happen before the dynamic imports below.
+  // Quiet handler logs unless asked for: stdout is reserved for the JSON (read when the handler's logger is made).
   process.env.LOG_LEVEL ??= "SILENT";
   process.env.POWERTOOLS_SERVICE_NAME ??= "callflow";
 
-  const { compileFlowSource, formatDiagnostics } = await import("../../language/index.js");
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -69,7 +73,6 @@ export async function run(argv: string[]): Promise<number> {
 
   // Inputs only travel with outbound calls: a flow that declares any is replayed as `ivr dial` would place it.
   const outbound = machine.inputs !== undefined || Object.keys(vars).length > 0;
-  const { checkInputs } = await import("../../outbound/inputs.js");
   const checked = outbound ? checkInputs(machine, vars) : undefined;
   if (checked && !checked.ok) {
     const lines = checked.problems.map((p) => `  ${p.message}\n`).join("");
@@ -79,13 +82,6 @@ export async function run(argv: string[]): Promise<number> {
   const ours = machine.numbers[0] ?? PLACEHOLDER_NUMBER;
   const caller = parsed.caller ?? (outbound ? ours : DEFAULT_CALLER);
   const called = parsed.to ?? (outbound ? DEFAULT_CALLER : ours);
-
-  const { ensureGeneratedValidators } = await import("../../local/generated-code.js");
-  await ensureGeneratedValidators();
-  const { openLocalDynamo } = await import("../../local/local-dynamo.js");
-  const { createReplayHandler, replayDialOut } = await import("../../local/replay-handler.js");
-  const { ReplayError, replayCall, replayJson, summaryEvent } = await import("../../local/replay.js");
-  const { findLocalServer, postSummary } = await import("../../local/local-server-client.js");
 
   const frozen = at ? new Date(at) : undefined;
   const now = () => (frozen ? new Date(frozen) : new Date());
@@ -138,10 +134,9 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function sendSummary(
-  vss: (event: import("aws-lambda").APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>,
+  vss: (event: APIGatewayProxyEvent) => Promise<{ statusCode: number; body: string }>,
   body: unknown,
 ): Promise<void> {
-  const { syntheticEvent } = await import("../../local/apigw-adapter.js");
   const answer = await vss(syntheticEvent("POST", "/vss", JSON.stringify(body)));
   if (answer.statusCode !== 200) throw new Error(`the VSS handler answered HTTP ${answer.statusCode}: ${answer.body}`);
 }
