@@ -1,4 +1,6 @@
 import { defineConfig } from "vitest/config";
+// Like every entry point, tests start by making generated/ code current (src/build/generated.ts).
+import "./src/build/preload.js";
 
 export default defineConfig({
   test: {

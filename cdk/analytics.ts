@@ -20,10 +20,10 @@ import { QueryDefinition, QueryString } from "aws-cdk-lib/aws-logs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { CALL_COMPLETED, EVENT_SOURCE } from "../src/analytics/event.js";
+import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { METRICS_NAMESPACE, MetricName } from "../src/observability/metrics.js";
 import { CallflowFunction } from "./callflow-function.js";
-import { OUTPUT } from "./outputs.js";
 
 export interface CallAnalyticsProps {
   summaries: TableV2;

@@ -3,15 +3,15 @@
  * as `ivr validate`), bundled into the Lambdas as generated/flows.json, and every compiled version written to the
  * flowVersions table so sessions pinned to an older version keep running after an update.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { Stack, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { AwsCustomResource, AwsCustomResourcePolicy, Logging, PhysicalResourceId } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import type { CompiledMachine } from "../src/engine/machine.js";
-import { formatDiagnostics, hasErrors, loadFlows, summarize } from "../src/language/index.js";
+import { compileFlowsDir } from "../src/language/build.js";
+import { flowVersionItem } from "../src/store/flow-version-item.js";
 
 export class FlowCompileError extends Error {
   constructor(message: string) {
@@ -22,42 +22,12 @@ export class FlowCompileError extends Error {
 
 /** Compile every flow in `dir`; throws with the formatted diagnostics (file:line:col, caret, hint) on any error. */
 export function compileFlowsForDeploy(dir: string): CompiledMachine[] {
-  const { machines, diagnostics, sources, files } = loadFlows(dir);
-  if (files.length === 0) throw new FlowCompileError(`no flows found in ${dir}/ (expected *.yaml flow files)`);
-  if (hasErrors(diagnostics)) {
-    throw new FlowCompileError(
-      `${formatDiagnostics(diagnostics, sources)}\n\n${summarize(diagnostics, files.length)}: fix the flows before deploying`,
-    );
+  const flows = compileFlowsDir(dir);
+  if (flows.files.length === 0) throw new FlowCompileError(`no flows found in ${dir}/ (expected *.yaml flow files)`);
+  if (flows.errorCount > 0) {
+    throw new FlowCompileError(`${flows.report}\n\n${flows.summary}: fix the flows before deploying`);
   }
-  return machines;
-}
-
-/**
- * What the Lambdas bundle: generated/flows.json must be the machines this synth deploys, never a stale build.
- * Written only when it changed, and atomically (rename), since tests and the local server read it concurrently.
- */
-export function writeGeneratedFlows(machines: CompiledMachine[], outDir: string): void {
-  const file = join(outDir, "flows.json");
-  const text = `${JSON.stringify(machines, null, 2)}\n`;
-  try {
-    if (readFileSync(file, "utf8") === text) return;
-  } catch {
-    // absent: write it
-  }
-  mkdirSync(outDir, { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
-}
-
-/** The flowVersions item, as the store adapter writes it locally. */
-export function flowVersionItem(machine: CompiledMachine, storedAt: string): Record<string, { S: string }> {
-  return {
-    flow: { S: machine.flow },
-    version: { S: machine.version },
-    machine: { S: JSON.stringify(machine) },
-    storedAt: { S: storedAt },
-  };
+  return flows.machines;
 }
 
 export interface FlowVersionsProps {
@@ -87,7 +57,8 @@ export class FlowVersions extends Construct {
         action: "putItem",
         parameters: {
           TableName: props.table.tableName,
-          Item: flowVersionItem(machine, props.storedAt),
+          // the store adapter's own item (src/store/flow-version-item.ts), as AttributeValues
+          Item: marshall(flowVersionItem(machine, props.storedAt)),
           // A version is immutable: the first write wins, and a re-put never changes storedAt.
           ConditionExpression: "attribute_not_exists(#version)",
           ExpressionAttributeNames: { "#version": "version" },

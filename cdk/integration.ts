@@ -8,11 +8,11 @@
 import { CfnOutput, Duration, Stack, Validations } from "aws-cdk-lib";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
+import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { secretArnEnvVar } from "../src/integration/secrets.js";
 import { serviceUrlEnvVar } from "../src/integration/services.js";
 import type { CallflowFunction } from "./callflow-function.js";
-import { OUTPUT } from "./outputs.js";
 
 /** The most fetch timeouts one answer can spend (the checker's `fetch-budget`, docs/flow-language.md). */
 export const FETCH_BUDGET = Duration.seconds(5);

@@ -25,6 +25,7 @@ import { LambdaInvoke } from "aws-cdk-lib/aws-scheduler-targets";
 import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
+import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import { METRICS_NAMESPACE, MetricName } from "../src/observability/metrics.js";
 import {
   CAMPAIGNS_TABLE,
@@ -35,7 +36,6 @@ import {
 } from "../src/store/tables.js";
 import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import type { CallflowConfig } from "./config.js";
-import { OUTPUT } from "./outputs.js";
 import type { SessionEncryption } from "./session-encryption.js";
 import { callflowTable, tableThrottles } from "./tables.js";
 

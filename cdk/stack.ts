@@ -34,15 +34,16 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import { CfnIPSet, CfnWebACL, CfnWebACLAssociation } from "aws-cdk-lib/aws-wafv2";
 import type { Construct } from "constructs";
+import { writeFlowsJson } from "../src/build/flows-json.js";
+import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
 import { CallAnalytics } from "./analytics.js";
 import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
-import { compileFlowsForDeploy, FlowVersions, writeGeneratedFlows } from "./flows.js";
+import { compileFlowsForDeploy, FlowVersions } from "./flows.js";
 import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
 import { OutboundCampaigns } from "./outbound.js";
-import { OUTPUT } from "./outputs.js";
 import { SessionEncryption } from "./session-encryption.js";
 import { callflowTable, tableThrottles } from "./tables.js";
 
@@ -82,7 +83,8 @@ export class CallflowStack extends Stack {
 
     // Flows first: a broken flow must fail the synth before anything else happens.
     this.machines = compileFlowsForDeploy(config.flowsDir);
-    if (props.generatedDir) writeGeneratedFlows(this.machines, props.generatedDir);
+    // What the Lambdas bundle must be the machines this synth deploys, never a stale build.
+    if (props.generatedDir) writeFlowsJson(this.machines, props.generatedDir);
 
     this.tables = {
       sessions: this.table(SESSIONS_TABLE),

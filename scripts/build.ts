@@ -5,10 +5,15 @@
  * 3. flows/*.yaml compiled into generated/flows.json (fails with the checker's messages on a broken flow).
  */
 import { relative } from "node:path";
-import { ensureGeneratedCode } from "../src/build/generated.js";
-import { buildFlows } from "../src/language/build.js";
+import { buildFlowsJson } from "../src/build/flows-json.js";
 import { buildStudio } from "../src/studio/build.js";
 
-for (const file of ensureGeneratedCode()) process.stderr.write(`build: generated ${relative(process.cwd(), file)}\n`);
+// 1 is done by the preload (package.json: tsx --import ./src/build/preload.ts scripts/build.ts).
 await buildStudio();
-process.exitCode = buildFlows() ? 0 : 1;
+const flows = buildFlowsJson();
+if (flows.report) process.stderr.write(`${flows.report}\n\n`);
+if (flows.file) process.stderr.write(`build: ${flows.summary} -> ${relative(process.cwd(), flows.file)}\n`);
+else {
+  process.stderr.write(`build: ${flows.summary}; generated/flows.json not written\n`);
+  process.exitCode = 1;
+}

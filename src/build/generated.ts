@@ -4,21 +4,21 @@
  *
  * - `generated/flow-validator.js`      the flow schema's validator (ivr validate, npm start, the deploy)
  * - `generated/webhook-validators.js`  the 8x8 webhook validators (the Lambdas: no ajv at run time)
- * - `generated/flows.json`             the compiled flows the Lambdas bundle (written by `npm run build` and by
- *                                      `cdk synth`, from the flows being deployed)
+ * - `generated/flows.json`             the compiled flows the Lambdas bundle (flows-json.ts: written by
+ *                                      `npm run build` and by `cdk synth`, from the flows being deployed)
  * - `generated/studio/`                the studio page's browser bundle (written by `npm run build`, and by
  *                                      `npm start` when older than src/studio/web: src/studio/build.ts)
  *
  * The two code modules are kept current by `ensureGeneratedCode()`, which every entry point runs before loading
- * anything that imports them: `npm install` (prepare), `npm start`, `ivr`, `npm test` (vitest's global setup),
+ * anything that imports them: `npm install` (prepare), `npm start`, `ivr`, `npm test` (vitest.config.ts),
  * `npm run bench` and `cdk synth` (all through src/build/preload.ts). Each module records a hash of what it was
  * made from (its sources, its generator and the ajv version), so an edited schema is regenerated on the next run
- * and an unchanged one costs a few file reads.
+ * and an unchanged one costs a few file reads. This module must not import anything that imports generated code
+ * (the flow compiler does): it runs before that code exists.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CompiledMachine } from "../engine/machine.js";
 import { flowValidator } from "./flow-validator.js";
 import type { GeneratedModule } from "./generated-module.js";
 import { webhookValidators } from "./webhook-validators.js";
@@ -88,11 +88,4 @@ export function writeAtomically(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, text);
   renameSync(temp, file);
-}
-
-/** generated/flows.json: what the Lambdas bundle (lambdas/runtime.ts). */
-export function writeFlowsJson(machines: readonly CompiledMachine[], outDir = GENERATED_DIR): string {
-  const file = join(outDir, "flows.json");
-  writeAtomically(file, `${JSON.stringify(machines, null, 2)}\n`);
-  return file;
 }

@@ -1,5 +1,10 @@
 /** The options every command that reads the deployed stack's outputs takes, and reading them. */
-import { DEFAULT_STACK_NAME, describeStackOutputs, readOutputsFile, type StackOutputs } from "../../cdk/outputs.js";
+import {
+  DEFAULT_STACK_NAME,
+  describeStackOutputs,
+  readOutputsFile,
+  type StackOutputs,
+} from "../deploy/stack-outputs.js";
 
 /** `--stack`, `--region`, `--stack-outputs` for node:util parseArgs. */
 export const STACK_OPTIONS = {

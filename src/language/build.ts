@@ -1,18 +1,42 @@
-/** Compile flows/*.yaml into generated/flows.json. Returns false (after printing diagnostics) on errors. */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { formatDiagnostics, hasErrors, summarize } from "./diagnostics.js";
+/**
+ * The one way to compile a flows directory: every flow file checked and compiled, the cross-flow checks, and the
+ * diagnostics formatted as `ivr validate` prints them. `npm run build`, `cdk synth`, the local stack (start and
+ * hot reload) and the studio's flow list all call this; src/build writes the result as generated/flows.json.
+ */
+import { existsSync } from "node:fs";
+import type { CompiledMachine } from "../engine/machine.js";
+import { type Diagnostic, formatDiagnostics, summarize } from "./diagnostics.js";
 import { loadFlows } from "./load.js";
 
-export function buildFlows(flowsDir = "flows", outDir = "generated"): boolean {
-  const { machines, diagnostics, sources, files } = loadFlows(flowsDir);
-  if (diagnostics.length > 0) process.stderr.write(`${formatDiagnostics(diagnostics, sources)}\n\n`);
-  if (hasErrors(diagnostics)) {
-    process.stderr.write(`build: ${summarize(diagnostics, files.length)}; generated/flows.json not written\n`);
-    return false;
-  }
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(join(outDir, "flows.json"), `${JSON.stringify(machines, null, 2)}\n`);
-  process.stderr.write(`build: ${summarize(diagnostics, files.length)} -> ${join(outDir, "flows.json")}\n`);
-  return true;
+export interface CompiledFlows {
+  /** the flows that compiled (a broken file is left out; the others are still here) */
+  machines: CompiledMachine[];
+  diagnostics: Diagnostic[];
+  errorCount: number;
+  warningCount: number;
+  /** the flow files read */
+  files: string[];
+  /** each file's text, by file name (what the diagnostics point into) */
+  sources: Record<string, string>;
+  /** the diagnostics formatted like `ivr validate` prints them ("" when there are none) */
+  report: string;
+  /** one line: "3 flows ok", "1 error, 2 warnings in 3 flows" */
+  summary: string;
+}
+
+/** Throws only when `dir` does not exist; everything wrong with the flows is in the diagnostics. */
+export function compileFlowsDir(dir: string): CompiledFlows {
+  if (!existsSync(dir)) throw new Error(`flows directory not found: ${dir}`);
+  const { machines, diagnostics, sources, files } = loadFlows(dir);
+  const errorCount = diagnostics.filter((d) => d.severity === "error").length;
+  return {
+    machines,
+    diagnostics,
+    errorCount,
+    warningCount: diagnostics.length - errorCount,
+    files,
+    sources,
+    report: diagnostics.length > 0 ? formatDiagnostics(diagnostics, sources) : "",
+    summary: summarize(diagnostics, files.length),
+  };
 }

@@ -1,40 +1,11 @@
 /**
- * The local stack's flows: compiled in-process from the YAML in flows/ (no `npm run build` needed), and watched so
- * an edit is live on the next call.
+ * The local stack's flows folder: watched so an edit is live on the next call (compiled in-process by
+ * src/language/build.ts, no `npm run build` needed).
  */
-import { existsSync, type FSWatcher, readdirSync, watch } from "node:fs";
+import { type FSWatcher, watch } from "node:fs";
 import { join } from "node:path";
-import type { CompiledMachine } from "../engine/machine.js";
-import { type Diagnostic, formatDiagnostics, loadFlows } from "../language/index.js";
-
-export interface CompiledFlows {
-  machines: CompiledMachine[];
-  diagnostics: Diagnostic[];
-  errorCount: number;
-  warningCount: number;
-  /** the diagnostics formatted like `ivr validate` prints them ("" when there are none) */
-  report: string;
-}
-
-export function compileFlowsDir(dir: string): CompiledFlows {
-  if (!existsSync(dir)) throw new Error(`flows directory not found: ${dir}`);
-  const { machines, diagnostics, sources } = loadFlows(dir);
-  const errorCount = diagnostics.filter((d) => d.severity === "error").length;
-  return {
-    machines,
-    diagnostics,
-    errorCount,
-    warningCount: diagnostics.length - errorCount,
-    report: diagnostics.length > 0 ? formatDiagnostics(diagnostics, sources) : "",
-  };
-}
 
 const FLOW_FILE = /\.ya?ml$/i;
-
-/** Whether a directory holds at least one flow file (used to tell "no flows yet" from a typo'd path). */
-export function hasFlowFiles(dir: string): boolean {
-  return existsSync(dir) && readdirSync(dir).some((f) => FLOW_FILE.test(f));
-}
 
 /**
  * Call `onChange` once per burst of changes to YAML files under `dir`. Editors save in several steps (write a

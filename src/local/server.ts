@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
+import { type CompiledFlows, compileFlowsDir } from "../language/build.js";
 import { errorFields } from "../observability/logger.js";
 import { campaignCallRecorder } from "../outbound/attempts.js";
 import { checkInputs } from "../outbound/inputs.js";
@@ -28,7 +29,7 @@ import {
   toApiGatewayEvent,
   writeApiGatewayResult,
 } from "./apigw-adapter.js";
-import { type CompiledFlows, compileFlowsDir, watchFlowsDir } from "./flow-source.js";
+import { watchFlowsDir } from "./flow-source.js";
 import { storeHealth } from "./health.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";

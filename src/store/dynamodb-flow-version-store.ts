@@ -1,12 +1,12 @@
 /**
  * FlowVersionStore on DynamoDB: every machine version a call may still be running on, so a deploy never strands a
- * call mid-flow. Item: { flow (pk), version (sk), machine: JSON string, storedAt: ISO }. The machine is one string
- * rather than a nested map: cheaper to write and read, and it cannot hit the 32-level map nesting limit.
+ * call mid-flow. The item's layout is flow-version-item.ts (shared with the deploy).
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { CompiledMachine } from "../engine/machine.js";
 import { bounded } from "./abortable.js";
+import { flowVersionItem, machineFromItem } from "./flow-version-item.js";
 import type { FlowVersionStore, StoreCallOptions } from "./ports.js";
 import { FLOW_VERSIONS_TABLE, tableName } from "./tables.js";
 
@@ -23,12 +23,7 @@ export class DynamoFlowVersionStore implements FlowVersionStore {
       await this.client.send(
         new PutCommand({
           TableName: this.table,
-          Item: {
-            flow: machine.flow,
-            version: machine.version,
-            machine: JSON.stringify(machine),
-            storedAt: this.now().toISOString(),
-          },
+          Item: flowVersionItem(machine, this.now().toISOString()),
           ConditionExpression: "attribute_not_exists(version)",
         }),
       );
@@ -41,6 +36,6 @@ export class DynamoFlowVersionStore implements FlowVersionStore {
     const { Item } = await bounded(options, (http) =>
       this.client.send(new GetCommand({ TableName: this.table, Key: { flow, version } }), http),
     );
-    return typeof Item?.machine === "string" ? (JSON.parse(Item.machine) as CompiledMachine) : undefined;
+    return machineFromItem(Item);
   }
 }

@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import type { CompiledMachine } from "../engine/machine.js";
-import { type Diagnostic, formatDiagnostics, loadFlows } from "../language/index.js";
+import { compileFlowsDir } from "../language/build.js";
+import { type Diagnostic, formatDiagnostics } from "../language/index.js";
 import { buildDiagram } from "./diagram.js";
 import type { Diagram, FlowDetail, FlowSummary } from "./protocol.js";
 
@@ -45,7 +46,7 @@ export class FlowCatalog {
 
   /** Recompiles the folder; true when anything the page shows changed (the revision is bumped). */
   refresh(): boolean {
-    const { machines, diagnostics, sources, files } = loadFlows(this.dir);
+    const { machines, diagnostics, sources, files } = compileFlowsDir(this.dir);
     const next = new Map<string, FileEntry>();
     for (const file of files) {
       const own = diagnostics.filter((d) => d.file === file);

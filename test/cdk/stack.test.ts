@@ -1,12 +1,15 @@
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
 import { beforeAll, describe, expect, it } from "vitest";
 import { configFromContext, EIGHT_BY_EIGHT_APAC_WEBHOOK_IPS, toCidr } from "../../cdk/config.js";
 import { CallflowStack } from "../../cdk/stack.js";
 import type { CompiledMachine } from "../../src/engine/machine.js";
+import { flowVersionItem, machineFromItem } from "../../src/store/flow-version-item.js";
 import { ROOT, synthStack, testApp } from "./helpers.js";
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -222,6 +225,23 @@ describe("flow versions", () => {
       expect(JSON.stringify(policy.Properties.PolicyDocument)).toMatch(
         /"Action":"dynamodb:PutItem","Effect":"Allow","Resource":\{"Fn::GetAtt":\["FlowVersionsTable/,
       );
+    }
+  });
+
+  it("puts the item the store adapter reads (src/store/flow-version-item.ts)", () => {
+    for (const machine of stack.machines) {
+      const [write] = Object.entries(template.findResources("Custom::AWS")).filter(([id]) =>
+        id.startsWith(`FlowVersions${machine.flow}${machine.version}`.replaceAll("-", "")),
+      );
+      if (!write) throw new Error(`no custom resource writes ${machine.flow}@${machine.version}`);
+      // the table name is a token (Fn::Join part): any string stands for it here
+      const parts = (write[1].Properties.Create as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1];
+      const create = JSON.parse(parts.map((p) => (typeof p === "string" ? p : "table")).join("")) as {
+        parameters: { Item: Record<string, AttributeValue> };
+      };
+      const item = unmarshall(create.parameters.Item);
+      expect(item).toEqual(flowVersionItem(machine, "2026-01-01T00:00:00.000Z"));
+      expect(machineFromItem(item)).toEqual(machine);
     }
   });
 

@@ -1,11 +1,13 @@
 /** The store adapters against DynamoDB Local: the shared contract plus what only DynamoDB can show. */
 import { DescribeTimeToLiveCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureTables } from "../../src/store/create-tables.js";
 import { createDocumentClient } from "../../src/store/dynamodb-client.js";
 import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-store.js";
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { createDynamoStores } from "../../src/store/dynamodb-stores.js";
+import { flowVersionItem } from "../../src/store/flow-version-item.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, tableName } from "../../src/store/tables.js";
 import { countingDocumentClient, dynamoDbForTests, type TestDynamoDb, uniqueId } from "../support/dynamodb.js";
 import { advanced, machine, NOW, sessionRecord } from "./fixtures.js";
@@ -92,7 +94,7 @@ describe("DynamoDB adapters, beyond the contract", () => {
     expect(Item?.session?.M?.state).toEqual({ S: "main" });
   });
 
-  it("stores a flow version as { flow, version, machine: JSON string, storedAt }", async () => {
+  it("stores a flow version as flow-version-item.ts lays it out (the deploy puts the same item)", async () => {
     const stored = machine(uniqueId("flow"), "cccccccccccccccc");
     await new DynamoFlowVersionStore(ddb.doc, undefined, () => NOW).put(stored);
 
@@ -109,6 +111,7 @@ describe("DynamoDB adapters, beyond the contract", () => {
       machine: { S: JSON.stringify(stored) },
       storedAt: { S: NOW.toISOString() },
     });
+    expect(Item && unmarshall(Item)).toEqual(flowVersionItem(stored, NOW.toISOString()));
   });
 
   it("creates tables idempotently, with TTL on expiresAt where defined", async () => {

@@ -10,7 +10,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { ensureGeneratedCode } from "../../src/build/generated.js";
+import { buildFlowsJson } from "../../src/build/flows-json.js";
 import type { DynamoDbLocal } from "../../src/store/dynamodb-local.js";
 
 declare module "vitest" {
@@ -21,8 +21,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  // Before any test file loads: the modules under test import generated/ code (src/build/generated.ts).
-  ensureGeneratedCode();
+  // The Lambda entry points bundle the example flows, as `npm run build` writes them (the generated code is
+  // current already: vitest.config.ts preloads src/build/preload.ts).
+  const flows = buildFlowsJson();
+  if (!flows.file) throw new Error(`the example flows do not compile:\n${flows.report}`);
   // vitest's `env` reaches the workers, not this process: the AWS SDK's Node 20 notice would clutter every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let starting: Promise<DynamoDbLocal> | undefined;

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { DEFAULT_STACK_NAME, OUTPUT } from "../../../cdk/outputs.js";
+import { DEFAULT_STACK_NAME, OUTPUT } from "../../deploy/stack-outputs.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import type { Campaign } from "../../outbound/campaign.js";
 import type { CampaignAction, CampaignReport, StartOptions } from "../../outbound/campaigns.js";

@@ -11,7 +11,7 @@ import {
   OUTPUT,
   readOutputsFile,
   type StackOutputs,
-} from "../../../cdk/outputs.js";
+} from "../../deploy/stack-outputs.js";
 import type { CompiledMachine } from "../../engine/machine.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import { maskPhone } from "../../observability/masking.js";

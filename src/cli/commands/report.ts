@@ -18,7 +18,7 @@ import {
   OUTPUT,
   readOutputsFile,
   type StackOutputs,
-} from "../../../cdk/outputs.js";
+} from "../../deploy/stack-outputs.js";
 
 const USAGE = `usage: ivr report [--since 7d | --from <date> [--to <date>]] [--flow <id>]... [--json | --format table|json|mermaid] [--html <file>]
 

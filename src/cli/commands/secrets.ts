@@ -5,7 +5,7 @@
  * from standard input, never from an argument: arguments end up in shell history and process listings.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../../cdk/outputs.js";
+import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr secrets <set|list> [name] [options]

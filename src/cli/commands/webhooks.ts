@@ -14,7 +14,7 @@ import {
   OUTPUT,
   readOutputsFile,
   type StackOutputs,
-} from "../../../cdk/outputs.js";
+} from "../../deploy/stack-outputs.js";
 import {
   VoiceApiClient,
   type VoiceApiOptions,
