@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { lambdaEsbuildOptions } from "../cdk/callflow-function.js";
+import { SERVICE_NAME } from "../src/observability/service.js";
 import { type BenchOptions, type MeasurementResult, ms, type Row, ratio, type Target } from "./measurement.js";
 import { median, round } from "./stats.js";
 
@@ -37,7 +38,7 @@ function lambdaEnvironment(): NodeJS.ProcessEnv {
     AWS_SESSION_TOKEN: "benchmark-only",
     AWS_LAMBDA_FUNCTION_NAME: "callflow-bench-vca",
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
-    POWERTOOLS_SERVICE_NAME: "callflow",
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     LOG_LEVEL: "INFO",
     SESSIONS_TABLE: "callflow-sessions",
     SUMMARIES_TABLE: "callflow-summaries",

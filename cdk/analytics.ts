@@ -22,7 +22,8 @@ import { Construct } from "constructs";
 import { CALL_COMPLETED, EVENT_SOURCE } from "../src/analytics/event.js";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
-import { METRICS_NAMESPACE, MetricName } from "../src/observability/metrics.js";
+import { MetricName } from "../src/observability/metrics.js";
+import { METRICS_NAMESPACE } from "../src/observability/service.js";
 import { CallflowFunction } from "./callflow-function.js";
 
 export interface CallAnalyticsProps {

@@ -11,6 +11,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import type { BuildOptions } from "esbuild";
+import { SERVICE_NAME } from "../src/observability/service.js";
 import type { TableDefinition } from "../src/store/tables.js";
 
 /** The repository root: bundling resolves entries, the lock file and node_modules from here. */
@@ -133,7 +134,7 @@ export class CallflowFunction extends NodejsFunction {
       depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
       environment: {
         NODE_OPTIONS: "--enable-source-maps",
-        POWERTOOLS_SERVICE_NAME: "callflow",
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         LOG_LEVEL: props.logLevel ?? "INFO",
         ...props.environment,
       },

@@ -26,7 +26,8 @@ import { type ISecret, Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
-import { METRICS_NAMESPACE, MetricName } from "../src/observability/metrics.js";
+import { MetricName } from "../src/observability/metrics.js";
+import { METRICS_NAMESPACE } from "../src/observability/service.js";
 import {
   CAMPAIGNS_TABLE,
   CONTACTS_TABLE,

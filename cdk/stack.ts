@@ -37,6 +37,7 @@ import type { Construct } from "constructs";
 import { writeFlowsJson } from "../src/build/flows-json.js";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../src/observability/service.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
 import { CallAnalytics } from "./analytics.js";
 import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
@@ -53,9 +54,6 @@ export { VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js"
 export const VSS_INTEGRATION_TIMEOUT = Duration.seconds(10);
 /** The stage name in the webhook URLs. */
 export const STAGE_NAME = "live";
-/** CloudWatch namespace and service dimension of the Powertools metrics (src/observability/metrics.ts). */
-export const METRICS_NAMESPACE = "Callflow";
-export const SERVICE_NAME = "callflow";
 
 export interface CallflowStackProps extends StackProps {
   config?: Partial<CallflowConfig>;

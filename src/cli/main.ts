@@ -1,7 +1,10 @@
 /**
  * `ivr`: one entry point, one module per command under ./commands (loaded lazily so `ivr validate` does not pay
- * for the AWS SDK). Each command module exports `run(argv: string[]): Promise<number>` returning the exit status.
+ * for the AWS SDK). Each command module exports `run(argv: string[]): Promise<number>` returning the exit status;
+ * ./args.ts parses their options.
  */
+import { suggestion } from "./args.js";
+
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
   validate: { summary: "check flows (default flows/*.yaml)", load: () => import("./commands/validate.js") },
   graph: { summary: "print a flow's state graph (--format mermaid|dot)", load: () => import("./commands/graph.js") },
@@ -45,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`ivr: unknown command '${name}'\n\n${usage()}`);
+    process.stderr.write(`ivr: unknown command '${name}'${suggestion(name, Object.keys(COMMANDS))}\n\n${usage()}`);
     return 2;
   }
   const mod = await command.load();

@@ -3,6 +3,7 @@
  * when the schema found problems too (all diagnostics at once, not the first). Rule ids are documented in
  * docs/flow-language.md.
  */
+import { MAX_SPEECH_CHARS } from "../engine/templates.js";
 import { regexesIn } from "./conditions.js";
 import { checkDataFlow } from "./dataflow.js";
 import type { Diagnostic, Reporter } from "./diagnostics.js";
@@ -17,8 +18,7 @@ import { didYouMean, didYouMeanHint } from "./suggest.js";
 import { stateTexts, templateOf } from "./texts.js";
 import { checkAssignable, isBuiltIn } from "./variables.js";
 
-/** 8x8's limits (Voice API: say / sayAndCapture text, sayAndCapture maxDigits). */
-export const MAX_TEXT_LENGTH = 3000;
+/** 8x8's limits (Voice API: sayAndCapture maxDigits; the text limit is the engine's MAX_SPEECH_CHARS). */
 export const MAX_DIGITS = 25;
 export const DEFAULT_TIMEOUT = 5;
 export const DEFAULT_DIGIT_TIMEOUT = 3;
@@ -188,11 +188,11 @@ function checkState(flow: FlowView, state: StateView, report: Reporter): void {
           "the service that needs it (services: { <name>: { headers: ... } })",
       });
     }
-    if (ref.role === "speech" && parsed.literalLength > MAX_TEXT_LENGTH) {
+    if (ref.role === "speech" && parsed.literalLength > MAX_SPEECH_CHARS) {
       report(
         "text-too-long",
         ref.path,
-        `text is ${parsed.literalLength} characters; 8x8 speaks at most ${MAX_TEXT_LENGTH}`,
+        `text is ${parsed.literalLength} characters; 8x8 speaks at most ${MAX_SPEECH_CHARS}`,
         {
           hint:
             parsed.variables.length > 0

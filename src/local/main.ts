@@ -18,7 +18,6 @@ function out(line = ""): void {
 }
 
 async function main(): Promise<void> {
-  process.env.POWERTOOLS_SERVICE_NAME ??= "callflow";
   process.env.POWERTOOLS_DEV ??= "true"; // readable, indented handler logs in a terminal
   // The AWS SDK warns on Node 20 that its 2027 releases will need Node 22; the pinned SDK runs fine here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -11,9 +11,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { ConstructorOptions, LogItemExtraInput, LogItemMessage } from "@aws-lambda-powertools/logger/types";
 
-export type { Logger } from "@aws-lambda-powertools/logger";
+import { SERVICE_NAME } from "./service.js";
 
-export const SERVICE_NAME = "callflow";
+export type { Logger } from "@aws-lambda-powertools/logger";
 
 export interface CorrelationKeys {
   sessionId?: string;

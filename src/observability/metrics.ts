@@ -7,10 +7,9 @@
  * in each session summary and in the "state visits" log line, which Logs Insights can aggregate per state.
  */
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "./service.js";
 
 export type { Metrics } from "@aws-lambda-powertools/metrics";
-
-export const METRICS_NAMESPACE = "Callflow";
 
 export const MetricName = {
   /** a new inbound session was created (or an outbound one prepared) */
@@ -58,7 +57,7 @@ const disabled = new WeakSet<Metrics>();
 export function createMetrics(options: { serviceName?: string } = {}): Metrics {
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
-    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "callflow",
+    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
   });
   if (process.env.POWERTOOLS_METRICS_DISABLED === "true") disabled.add(metrics);
   return metrics;
@@ -103,7 +102,7 @@ export function publishSet(
   if (!set) {
     set = new Metrics({
       namespace: METRICS_NAMESPACE,
-      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? "callflow",
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     });
     sets.set(metrics, set);
   }

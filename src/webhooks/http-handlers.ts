@@ -4,53 +4,26 @@
  * server build their handlers here with their own dependencies.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import type { EventPublisher } from "../analytics/publisher.js";
 import type { VcaAnswer } from "../engine/callflow.js";
+import { canonicalJson } from "../engine/canonical-json.js";
 import { fallbackActions } from "../engine/engine.js";
-import type { FetchPerformer } from "../integration/performer.js";
-import { errorFields, type Logger, withCorrelation } from "../observability/logger.js";
-import { countMetric, flushMetrics, MetricName, type Metrics } from "../observability/metrics.js";
-import type { CampaignCallRecorder } from "../outbound/attempts.js";
+import { errorFields, withCorrelation } from "../observability/logger.js";
+import { countMetric, flushMetrics, MetricName } from "../observability/metrics.js";
 import { isTransientStoreError } from "../store/errors.js";
-import type { SessionStore, SummaryStore } from "../store/ports.js";
 import type { WebhookAuthenticator } from "./auth.js";
 import { EventDeadline } from "./deadline.js";
-import type { FallbackMarkers } from "./fallback-markers.js";
-import type { FetchObserver } from "./fetch-effects.js";
-import type { FlowRegistry } from "./flow-registry.js";
 import { RefusalLog } from "./refusals.js";
 import { parseJsonBody, validateVca, validateVss } from "./validation.js";
 import { toVcaEvent } from "./vca-event.js";
-import { type FallbackObserver, handleVcaEvent, type StepObserver } from "./vca-service.js";
-import { handleVssEvent } from "./vss-service.js";
+import { handleVcaEvent, type VcaDeps } from "./vca-service.js";
+import { handleVssEvent, type VssDeps } from "./vss-service.js";
 
-export interface WebhookDeps {
-  sessions: SessionStore;
-  summaries: SummaryStore;
-  flows: FlowRegistry;
-  logger: Logger;
-  metrics: Metrics;
-  now: () => Date;
+/** What both webhooks need: each domain's own dependencies, and the HTTP edge's. */
+export interface WebhookDeps extends VcaDeps, VssDeps {
   /** absent: no authentication (tests); see authenticatorFromEnv for the environment-driven one */
   auth?: WebhookAuthenticator;
-  /** default 6 hours */
-  sessionTtlSeconds?: number;
-  /** default 90 days */
-  summaryTtlSeconds?: number;
-  /** see VssDeps.campaigns */
-  campaigns?: CampaignCallRecorder;
-  /** see VcaDeps.onStep and VcaDeps.onFallback */
-  onStep?: StepObserver;
-  onFallback?: FallbackObserver;
-  /** see VssDeps.events: where `Call Completed` events go when the summary is stored (local stack, tests) */
-  events?: EventPublisher;
-  /** see VcaDeps.fetcher and VcaDeps.onFetch */
-  fetcher?: FetchPerformer;
-  onFetch?: FetchObserver;
   /** bodies larger than this many bytes are refused with 413 (default MAX_WEBHOOK_BODY_BYTES) */
   maxBodyBytes?: number;
-  /** fallback markers written by the VCA and awaited by the VSS (default: shared by handlers on `sessions`) */
-  markers?: FallbackMarkers;
   /** each VCA event's deadline (default VCA_EVENT_BUDGET_MS; tests of healthy paths on a loaded machine widen it) */
   eventBudgetMs?: number;
 }
@@ -73,22 +46,12 @@ function requestKeys(deps: WebhookDeps, event: APIGatewayProxyEvent, context: Co
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
+/**
+ * Bodies are canonical JSON (keys sorted): a redelivered event is answered from the stored copy, and DynamoDB does
+ * not keep the key order of maps, so sorting makes the duplicate's answer byte-identical to the original's.
+ */
 function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: JSON_HEADERS, body: canonicalJson(body) };
-}
-
-/**
- * JSON with object keys sorted. A redelivered event is answered from the stored copy, and DynamoDB does not keep
- * the key order of maps: sorting makes the duplicate's answer byte-identical to the original's.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(
-          Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-        )
-      : item,
-  );
 }
 
 /** The answer to a body over the limit; the local server sends the same one when it stops reading a request. */

@@ -70,7 +70,8 @@ describe("startDynamoDbLocal", () => {
     }
   });
 
-  it("kills the JVM when its parent process is interrupted", async () => {
+  // A second JVM, cold: on a loaded 2-core machine its start alone can pass the default 30 s.
+  it("kills the JVM when its parent process is interrupted", { timeout: 120_000 }, async () => {
     const parent = spawn(process.execPath, ["--import", "tsx", "test/store/support/run-dynamodb-local.ts"], {
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -14,8 +14,15 @@ type JsonObject = { [key: string]: Json };
 const OPENAPI_FILE = new URL("./8x8-voice-api.openapi.json", import.meta.url);
 const SEND_CALLFLOW = "/api/v1/subaccounts/{subAccountId}/callflows";
 const ACTIONS = ["makeCall", "say", "playFile", "sayAndCapture", "hangup"] as const;
-const MAX_TEXT = 3000;
+const MAX_TEXT = maxTextLength();
 const PHONE = /^\+?[0-9]{6,15}$/;
+
+/** 8x8's own words in the OpenAPI description: "Maximum voice message length is 3000 characters". */
+function maxTextLength(): number {
+  const stated = /Maximum voice message length is (\d+) characters/.exec(readFileSync(OPENAPI_FILE, "utf8"));
+  if (!stated) throw new Error("OpenAPI: the voice message length limit is no longer stated");
+  return Number(stated[1]);
+}
 
 function asObject(value: Json | undefined, what: string): JsonObject {
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error(`OpenAPI: ${what} missing`);

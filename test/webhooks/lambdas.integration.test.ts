@@ -116,7 +116,7 @@ describe("credentials in the Lambda bundles (lambdas/env-credentials.ts)", () =>
         sessionToken: "token",
       });
       delete process.env.AWS_ACCESS_KEY_ID;
-      await expect(defaultProvider()()).rejects.toThrow(/no AWS credentials in the environment/);
+      await expect(defaultProvider()()).rejects.toThrow(/Unable to find environment variable credentials/);
     } finally {
       process.env = saved;
     }

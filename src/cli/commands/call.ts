@@ -9,10 +9,10 @@
  * answers with the closed message and hangs up whatever keys are piped.
  */
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { PhoneError, placeCall } from "../../local/phone.js";
 import { DEFAULT_CALLER } from "../../local/simulated-8x8.js";
 import { parseVarArgs } from "../../outbound/inputs.js";
+import { parseCommandLine, usageError } from "../args.js";
 
 const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164] [--var name=value ...]
 
@@ -24,39 +24,27 @@ Type the keys for each prompt and press Enter; an empty line is no input; Ctrl-D
 When the server checks a webhook secret (WEBHOOK_SECRET), the same variable must be set here.
 `;
 
+const COMMAND = {
+  name: "call",
+  usage: USAGE,
+  options: { url: { type: "string" }, caller: { type: "string" }, var: { type: "string", multiple: true } },
+  positionals: { min: 1, max: 1, what: "flow id" },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let values: { url?: string; caller?: string; var?: string[]; help?: boolean };
-  let positionals: string[];
+  const args = parseCommandLine(COMMAND, argv);
+  if (!args.ok) return args.exit;
+  const { values } = args;
+  const flow = args.positionals[0]!;
   let inputs: Record<string, string>;
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        url: { type: "string" },
-        caller: { type: "string" },
-        var: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
     inputs = parseVarArgs(values.var ?? []);
   } catch (err) {
-    process.stderr.write(`ivr call: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const flow = positionals[0];
-  if (positionals.length !== 1 || !flow) {
-    process.stderr.write(`ivr call: expected exactly one flow id\n\n${USAGE}`);
-    return 2;
+    return usageError(COMMAND, err instanceof Error ? err.message : String(err));
   }
   const caller = values.caller ?? DEFAULT_CALLER;
   if (!/^\+[1-9][0-9]{6,14}$/.test(caller)) {
-    process.stderr.write(`ivr call: --caller '${caller}' is not an E.164 number like +6590000001\n`);
-    return 2;
+    return usageError(COMMAND, `--caller '${caller}' is not an E.164 number like +6590000001`);
   }
 
   const url = values.url ?? process.env.IVR_URL ?? "http://localhost:3000";

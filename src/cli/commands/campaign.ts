@@ -5,7 +5,6 @@
  * dispatcher then places the calls.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { DEFAULT_STACK_NAME, OUTPUT } from "../../deploy/stack-outputs.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import type { Campaign } from "../../outbound/campaign.js";
@@ -13,6 +12,7 @@ import type { CampaignAction, CampaignReport, StartOptions } from "../../outboun
 import { type ContactsProblem, formatProblems } from "../../outbound/contacts-csv.js";
 import { outcomeTotals, type ResultRow, resultsCsv } from "../../outbound/results.js";
 import { describeWindow } from "../../outbound/window.js";
+import { type OptionValues, parseCommandLine, suggestion, UsageError, usageError } from "../args.js";
 import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr campaign <command> [options]
@@ -57,34 +57,35 @@ The contacts file: a header line, a column for the number (E.164), one column pe
 inputs:), and locally a \`script\` column for the simulated callee ("answer; press 1", "no-answer | answer").
 `;
 
-const OPTIONS = {
-  from: { type: "string" },
-  window: { type: "string" },
-  hours: { type: "string" },
-  timezone: { type: "string" },
-  "closed-on": { type: "string" },
-  rate: { type: "string" },
-  "max-in-progress": { type: "string" },
-  attempts: { type: "string" },
-  "retry-delay": { type: "string" },
-  "retry-on": { type: "string" },
-  "number-column": { type: "string" },
-  name: { type: "string" },
-  flows: { type: "string" },
-  json: { type: "boolean" },
-  format: { type: "string" },
-  out: { type: "string" },
-  local: { type: "boolean" },
-  url: { type: "string" },
-  ...STACK_OPTIONS,
-  help: { type: "boolean", short: "h" },
+const COMMANDS = ["start", "status", "results", "pause", "resume", "stop", "list"];
+
+const COMMAND = {
+  name: "campaign",
+  usage: USAGE,
+  options: {
+    from: { type: "string" },
+    window: { type: "string" },
+    hours: { type: "string" },
+    timezone: { type: "string" },
+    "closed-on": { type: "string" },
+    rate: { type: "string" },
+    "max-in-progress": { type: "string" },
+    attempts: { type: "string" },
+    "retry-delay": { type: "string" },
+    "retry-on": { type: "string" },
+    "number-column": { type: "string" },
+    name: { type: "string" },
+    flows: { type: "string" },
+    json: { type: "boolean" },
+    format: { type: "string" },
+    out: { type: "string" },
+    local: { type: "boolean" },
+    url: { type: "string" },
+    ...STACK_OPTIONS,
+  },
 } as const;
 
-type Values = ReturnType<typeof parse>["values"];
-
-function parse(argv: string[]) {
-  return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-}
+type Values = OptionValues<typeof COMMAND.options>;
 
 export type StartOutcome = { ok: true; campaign: Campaign } | { ok: false; problems: ContactsProblem[] };
 export type ChangeOutcome = { ok: true; campaign: Campaign } | { ok: false; message: string };
@@ -117,21 +118,10 @@ const defaultDeps = (): CampaignDeps => ({
   backend: (values, env) => (values.local || values.url ? localBackend(values, env) : deployedBackend(values, env)),
 });
 
-class UsageError extends Error {}
-
 export async function run(argv: string[], deps: CampaignDeps = defaultDeps()): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    deps.err(`ivr campaign: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandLine(COMMAND, argv, deps);
+  if (!parsed.ok) return parsed.exit;
   const { values, positionals } = parsed;
-  if (values.help) {
-    deps.out(USAGE);
-    return 0;
-  }
   const [command, ...args] = positionals;
   try {
     switch (command) {
@@ -148,8 +138,8 @@ export async function run(argv: string[], deps: CampaignDeps = defaultDeps()): P
       case "list":
         return await list(deps, values);
       default:
-        deps.err(`${command ? `ivr campaign: unknown command '${command}'\n\n` : ""}${USAGE}`);
-        return 2;
+        if (!command) return usageError(COMMAND, "which command?", deps);
+        return usageError(COMMAND, `unknown command '${command}'${suggestion(command, COMMANDS)}`, deps);
     }
   } catch (error) {
     if (error instanceof UsageError) {

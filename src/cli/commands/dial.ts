@@ -4,14 +4,7 @@
  * positioned messages), its inputs checked (a refusal stops here too: nothing stored, nothing dialled), the version
  * stored so the Lambdas can load it, then the call placed and its session stored under 8x8's sessionId.
  */
-import { parseArgs } from "node:util";
-import {
-  DEFAULT_STACK_NAME,
-  describeStackOutputs,
-  OUTPUT,
-  readOutputsFile,
-  type StackOutputs,
-} from "../../deploy/stack-outputs.js";
+import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import type { CompiledMachine } from "../../engine/machine.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import { maskPhone } from "../../observability/masking.js";
@@ -19,6 +12,8 @@ import { checkInputs, describeInputs, parseVarArgs } from "../../outbound/inputs
 import { placeOutboundCall } from "../../outbound/place-call.js";
 import type { FlowVersionStore, SessionStore } from "../../store/ports.js";
 import { VoiceApiClient, type VoiceApiOptions, voiceApiOptionsFromEnv } from "../../voice-api/client.js";
+import { type OptionValues, parseCommandLine, usageError } from "../args.js";
+import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr dial <flow> --to <+E164> [--from <+E164>] [--var name=value ...] [options]
 
@@ -80,58 +75,41 @@ const defaultDeps = (): DialDeps => ({
   stores: (tables) => dynamoStores(process.env, tables),
 });
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      to: { type: "string" },
-      from: { type: "string" },
-      var: { type: "string", multiple: true },
-      flows: { type: "string" },
-      "valid-minutes": { type: "string" },
-      subaccount: { type: "string" },
-      stack: { type: "string" },
-      region: { type: "string" },
-      "stack-outputs": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
+const COMMAND = {
+  name: "dial",
+  usage: USAGE,
+  options: {
+    to: { type: "string" },
+    from: { type: "string" },
+    var: { type: "string", multiple: true },
+    flows: { type: "string" },
+    "valid-minutes": { type: "string" },
+    subaccount: { type: "string" },
+    ...STACK_OPTIONS,
+  },
+  positionals: { min: 1, max: 1, what: "flow id" },
+} as const;
+
+type Values = OptionValues<typeof COMMAND.options>;
 
 export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    deps.err(`ivr dial: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    deps.out(USAGE);
-    return 0;
-  }
-  const [flowId] = positionals;
-  if (!flowId || !values.to || positionals.length > 1) {
-    deps.err(USAGE);
-    return 2;
-  }
+  const args = parseCommandLine(COMMAND, argv, deps);
+  if (!args.ok) return args.exit;
+  const { values } = args;
+  const flowId = args.positionals[0]!;
+  if (!values.to) return usageError(COMMAND, "--to is required: the number to call", deps);
   if (!E164.test(values.to)) {
-    deps.err(`ivr dial: --to ${values.to} is not an E.164 number (like +6591234567)\n`);
-    return 2;
+    return usageError(COMMAND, `--to ${values.to} is not an E.164 number (like +6591234567)`, deps);
   }
   let vars: Record<string, string>;
   try {
     vars = parseVarArgs(values.var ?? []);
   } catch (error) {
-    deps.err(`ivr dial: ${(error as Error).message}\n`);
-    return 2;
+    return usageError(COMMAND, (error as Error).message, deps);
   }
   const validMinutes = Number(values["valid-minutes"] ?? 5);
   if (!Number.isFinite(validMinutes) || validMinutes <= 0) {
-    deps.err("ivr dial: --valid-minutes expects a positive number\n");
-    return 2;
+    return usageError(COMMAND, "--valid-minutes expects a positive number", deps);
   }
 
   const loaded = loadFlows(values.flows ?? "flows");
@@ -174,17 +152,11 @@ export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promi
   }
 }
 
-async function tableNames(
-  values: ReturnType<typeof parse>["values"],
-  deps: DialDeps,
-): Promise<{ sessions: string; flowVersions: string }> {
+async function tableNames(values: Values, deps: DialDeps): Promise<{ sessions: string; flowVersions: string }> {
   let sessions = deps.env.SESSIONS_TABLE;
   let flowVersions = deps.env.FLOW_VERSIONS_TABLE;
   if (!sessions || !flowVersions) {
-    const stack = values.stack ?? DEFAULT_STACK_NAME;
-    const outputs = values["stack-outputs"]
-      ? readOutputsFile(values["stack-outputs"], stack)
-      : await deps.stackOutputs(stack, values.region);
+    const outputs = await stackOutputsOf(values, deps.stackOutputs);
     sessions ??= outputs[OUTPUT.sessionsTable];
     flowVersions ??= outputs[OUTPUT.flowVersionsTable];
   }

@@ -1,35 +1,25 @@
 /** `ivr graph <flow.yaml> [--format mermaid|dot]`: the state graph to stdout (Mermaid by default). */
 import { readFileSync } from "node:fs";
-import { compileFlowSource, formatDiagnostics, type GraphFormat, renderGraph } from "../../language/index.js";
+import { compileFlowSource, formatDiagnostics, renderGraph } from "../../language/index.js";
+import { parseCommandLine, suggestion, usageError } from "../args.js";
 
 const USAGE = "usage: ivr graph <flow.yaml> [--format mermaid|dot]\n";
 
+const COMMAND = {
+  name: "graph",
+  usage: USAGE,
+  options: { format: { type: "string" } },
+  positionals: { min: 1, max: 1, what: "flow file" },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let format: GraphFormat = "mermaid";
-  const files: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--help" || arg === "-h") {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    const value = arg === "--format" ? argv[++i] : arg.startsWith("--format=") ? arg.slice(9) : undefined;
-    if (arg === "--format" || arg.startsWith("--format=")) {
-      if (value !== "mermaid" && value !== "dot") {
-        process.stderr.write(`ivr graph: --format must be mermaid or dot\n${USAGE}`);
-        return 2;
-      }
-      format = value;
-    } else if (arg.startsWith("-")) {
-      process.stderr.write(`ivr graph: unknown option '${arg}'\n${USAGE}`);
-      return 2;
-    } else files.push(arg);
+  const args = parseCommandLine(COMMAND, argv);
+  if (!args.ok) return args.exit;
+  const format = args.values.format ?? "mermaid";
+  if (format !== "mermaid" && format !== "dot") {
+    return usageError(COMMAND, `--format must be mermaid or dot${suggestion(format, ["mermaid", "dot"])}`);
   }
-  if (files.length !== 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  const file = files[0]!;
+  const file = args.positionals[0]!;
   let text: string;
   try {
     text = readFileSync(file, "utf8");

@@ -6,7 +6,6 @@
  * (checker messages, warnings, errors) goes to stderr, so the output can be piped into jq or diffed.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { compileFlowSource, formatDiagnostics } from "../../language/index.js";
 import { syntheticEvent } from "../../local/apigw-adapter.js";
@@ -16,6 +15,7 @@ import { parseDtmfList, ReplayError, replayCall, replayJson, summaryEvent } from
 import { createReplayHandler, replayDialOut } from "../../local/replay-handler.js";
 import { DEFAULT_CALLER, holdStatesOf, PLACEHOLDER_NUMBER } from "../../local/simulated-8x8.js";
 import { checkInputs, parseVarArgs } from "../../outbound/inputs.js";
+import { parseCommandLine, usageError } from "../args.js";
 
 const USAGE = `usage: ivr replay <flow.yaml> [--dtmf 1,12345678,-] [--caller E164] [--to E164] [--at ISO-8601]
                   [--var name=value ...]
@@ -42,23 +42,32 @@ reported as heard at once (dtmf null) without using a --dtmf entry.
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
+const COMMAND = {
+  name: "replay",
+  usage: USAGE,
+  options: {
+    dtmf: { type: "string", multiple: true },
+    caller: { type: "string" },
+    to: { type: "string" },
+    at: { type: "string" },
+    var: { type: "string", multiple: true },
+  },
+  positionals: { min: 1, max: 1, what: "flow file" },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+  const args = parseCommandLine(COMMAND, joinDtmfValues(argv));
+  if (!args.ok) return args.exit;
+  let parsed: ReturnType<typeof check>;
   try {
-    parsed = parse(argv);
+    parsed = check(args.values, args.positionals[0]!);
   } catch (err) {
-    process.stderr.write(`ivr replay: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed === "help") {
-    process.stdout.write(USAGE);
-    return 0;
+    return usageError(COMMAND, err instanceof Error ? err.message : String(err));
   }
   const { file, dtmf, at, vars } = parsed;
 
   // Quiet handler logs unless asked for: stdout is reserved for the JSON (read when the handler's logger is made).
   process.env.LOG_LEVEL ??= "SILENT";
-  process.env.POWERTOOLS_SERVICE_NAME ??= "callflow";
 
   let text: string;
   try {
@@ -147,24 +156,12 @@ function describeOutcome(outcome: { kind: string; state?: string; result?: strin
   return `call ${outcome.kind}${where}${outcome.result ? ` (result: ${outcome.result})` : ""}`;
 }
 
-function parse(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: joinDtmfValues(argv),
-    allowPositionals: true,
-    options: {
-      dtmf: { type: "string", multiple: true },
-      caller: { type: "string" },
-      to: { type: "string" },
-      at: { type: "string" },
-      var: { type: "string", multiple: true },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return "help" as const;
-  if (positionals.length !== 1) throw new Error("expected exactly one flow file");
+/** The option values as the replay needs them; throws with the reason when one does not make sense. */
+function check(values: { dtmf?: string[]; caller?: string; to?: string; at?: string; var?: string[] }, file: string) {
   const caller = values.caller;
-  if (caller !== undefined && !E164.test(caller))
+  if (caller !== undefined && !E164.test(caller)) {
     throw new Error(`--caller '${caller}' is not an E.164 number like +6590000001`);
+  }
   if (values.to !== undefined && !E164.test(values.to)) {
     throw new Error(`--to '${values.to}' is not an E.164 number like +6531234567`);
   }
@@ -176,7 +173,7 @@ function parse(argv: string[]) {
     throw new Error(`--at '${values.at}' is not an ISO-8601 date-time`);
   }
   return {
-    file: positionals[0]!,
+    file,
     dtmf: parseDtmfList(values.dtmf ?? []),
     caller,
     to: values.to,

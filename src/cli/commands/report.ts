@@ -11,14 +11,9 @@
  *   DynamoDB Local is (GET /health) and which flows it serves (GET /flows).
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import {
-  DEFAULT_STACK_NAME,
-  describeStackOutputs,
-  OUTPUT,
-  readOutputsFile,
-  type StackOutputs,
-} from "../../deploy/stack-outputs.js";
+import { DEFAULT_STACK_NAME, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
+import { type OptionValues, parseCommandLine, parseOptions, usageError } from "../args.js";
+import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr report [--since 7d | --from <date> [--to <date>]] [--flow <id>]... [--json | --format table|json|mermaid] [--html <file>]
 
@@ -52,17 +47,32 @@ export interface ReportOptions {
   region?: string;
 }
 
+const COMMAND = {
+  name: "report",
+  usage: USAGE,
+  options: {
+    since: { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    flow: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    format: { type: "string" },
+    html: { type: "string" },
+    url: { type: "string" },
+    endpoint: { type: "string" },
+    ...STACK_OPTIONS,
+  },
+  positionals: { max: 0, what: "argument" },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let options: ReportOptions | "help";
+  const args = parseCommandLine(COMMAND, argv);
+  if (!args.ok) return args.exit;
+  let options: ReportOptions;
   try {
-    options = parseReportArgs(argv, process.env, new Date());
+    options = reportOptions(args.values, process.env, new Date());
   } catch (err) {
-    process.stderr.write(`ivr report: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return 0;
+    return usageError(COMMAND, err instanceof Error ? err.message : String(err));
   }
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let target: Target;
@@ -104,26 +114,12 @@ export async function run(argv: string[]): Promise<number> {
 const DURATION = /^(\d+)([mhdw])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
-export function parseReportArgs(argv: string[], env: NodeJS.ProcessEnv, now: Date): ReportOptions | "help" {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      since: { type: "string" },
-      from: { type: "string" },
-      to: { type: "string" },
-      flow: { type: "string", multiple: true },
-      json: { type: "boolean" },
-      format: { type: "string" },
-      html: { type: "string" },
-      url: { type: "string" },
-      endpoint: { type: "string" },
-      stack: { type: "string" },
-      "stack-outputs": { type: "string" },
-      region: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return "help";
+export function parseReportArgs(argv: string[], env: NodeJS.ProcessEnv, now: Date): ReportOptions {
+  return reportOptions(parseOptions(COMMAND, argv).values, env, now);
+}
+
+/** The options as the report needs them; throws with the reason when a value does not make sense. */
+function reportOptions(values: OptionValues<typeof COMMAND.options>, env: NodeJS.ProcessEnv, now: Date): ReportOptions {
   if (values.since !== undefined && values.from !== undefined) throw new Error("give --since or --from, not both");
   const to = values.to !== undefined ? parseInstant(values.to, "--to", "end") : now;
   let from: Date;
@@ -184,9 +180,11 @@ async function openTarget(options: ReportOptions): Promise<Target> {
   const budget = { requestTimeoutMs: 15_000, connectionTimeoutMs: 3_000, maxAttempts: 5 };
 
   if (options.stack !== undefined) {
-    const outputs: StackOutputs = options.stackOutputs
-      ? readOutputsFile(options.stackOutputs, options.stack)
-      : await describeStackOutputs(options.stack, options.region);
+    const outputs: StackOutputs = await stackOutputsOf({
+      stack: options.stack,
+      ...(options.region !== undefined && { region: options.region }),
+      ...(options.stackOutputs !== undefined && { "stack-outputs": options.stackOutputs }),
+    });
     const summaries = outputs[OUTPUT.summariesTable];
     const versions = outputs[OUTPUT.flowVersionsTable];
     if (!summaries || !versions) {

@@ -4,8 +4,9 @@
  * FlowSecretArns output (as `ivr webhooks register` finds its things) and stores a new value. The value is read
  * from standard input, never from an argument: arguments end up in shell history and process listings.
  */
-import { parseArgs } from "node:util";
+
 import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
+import { type OptionValues, parseCommandLine, suggestion, usageError } from "../args.js";
 import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr secrets <set|list> [name] [options]
@@ -59,24 +60,25 @@ const defaultDeps = (): SecretsDeps => ({
   },
 });
 
+const COMMAND = {
+  name: "secrets",
+  usage: USAGE,
+  options: { ...STACK_OPTIONS, "secret-arn": { type: "string" } },
+  positionals: { min: 1, what: "argument" },
+} as const;
+
+type Values = OptionValues<typeof COMMAND.options>;
+
 export async function run(argv: string[], deps: SecretsDeps = defaultDeps()): Promise<number> {
-  const parsed = parse(argv);
-  if ("error" in parsed) {
-    deps.err(`ivr secrets: ${parsed.error}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [action, name, ...extra] = positionals;
-  if (values.help || !action) {
-    (values.help ? deps.out : deps.err)(USAGE);
-    return values.help ? 0 : 2;
+  const args = parseCommandLine(COMMAND, argv, deps);
+  if (!args.ok) return args.exit;
+  const { values } = args;
+  const [action = "", name, ...extra] = args.positionals;
+  if (action !== "list" && action !== "set") {
+    return usageError(COMMAND, `unknown action '${action}'${suggestion(action, ["set", "list"])}`, deps);
   }
   try {
     if (action === "list") return await list(values, deps);
-    if (action !== "set") {
-      deps.err(`ivr secrets: unknown action '${action}'\n\n${USAGE}`);
-      return 2;
-    }
     if (extra.length > 0) {
       deps.err(
         "ivr secrets set: the value is read from standard input, never from an argument (arguments stay in shell history)\n",
@@ -91,22 +93,6 @@ export async function run(argv: string[], deps: SecretsDeps = defaultDeps()): Pr
   } catch (error) {
     deps.err(`ivr secrets: ${(error as Error).message}\n`);
     return 1;
-  }
-}
-
-const OPTIONS = {
-  ...STACK_OPTIONS,
-  "secret-arn": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
-
-function parse(argv: string[]): { values: Values; positionals: string[] } | { error: string } {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    return { error: (error as Error).message };
   }
 }
 

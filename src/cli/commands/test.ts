@@ -6,7 +6,12 @@
  * transitions taken, with the ones no scenario reached named. Exit 1 on any failure (or coverage under
  * --min-coverage), 2 on bad usage.
  */
-import { parseArgs } from "node:util";
+import { readFileSync } from "node:fs";
+import { formatDiagnostics, loadFlows } from "../../language/index.js";
+import { runScenarios, scenarioFilesIn, TestRig } from "../../testing/index.js";
+import * as report from "../../testing/report.js";
+import { loadScenarioFile } from "../../testing/scenario.js";
+import { parseCommandLine, usageError } from "../args.js";
 
 const USAGE = `usage: ivr test [files or folders...] [--flows dir] [--json] [--min-coverage pct] [--concurrency n]
 
@@ -27,26 +32,28 @@ interface Options {
   concurrency: number;
 }
 
+const COMMAND = {
+  name: "test",
+  usage: USAGE,
+  options: {
+    flows: { type: "string" },
+    json: { type: "boolean" },
+    "min-coverage": { type: "string" },
+    concurrency: { type: "string" },
+  },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let options: Options | "help";
+  const args = parseCommandLine(COMMAND, argv);
+  if (!args.ok) return args.exit;
+  let options: Options;
   try {
-    options = parse(argv);
+    options = check(args.values, args.positionals);
   } catch (err) {
-    process.stderr.write(`ivr test: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (options === "help") {
-    process.stdout.write(USAGE);
-    return 0;
+    return usageError(COMMAND, err instanceof Error ? err.message : String(err));
   }
   // Handler logs would bury the report (and corrupt --json); LOG_LEVEL=INFO brings them back, on stderr.
   process.env.LOG_LEVEL ??= "SILENT";
-  process.env.POWERTOOLS_SERVICE_NAME ??= "callflow";
-
-  const { formatDiagnostics, loadFlows } = await import("../../language/index.js");
-  const { loadScenarioFile } = await import("../../testing/scenario.js");
-  const { scenarioFilesIn, TestRig, runScenarios } = await import("../../testing/index.js");
-  const report = await import("../../testing/report.js");
 
   const flows = loadFlows(options.flows);
   if (flows.diagnostics.some((d) => d.severity === "error")) {
@@ -69,7 +76,6 @@ export async function run(argv: string[]): Promise<number> {
   const loaded = files.map((file) => loadScenarioFile(file, flows.machines));
   const problems = loaded.flatMap((f) => f.diagnostics);
   if (problems.some((d) => d.severity === "error")) {
-    const { readFileSync } = await import("node:fs");
     const sources = Object.fromEntries(files.map((f) => [f, readFileSync(f, "utf8")]));
     process.stderr.write(`${formatDiagnostics(problems, sources)}\n`);
     return 1;
@@ -121,19 +127,11 @@ function percentOf(part: { covered: number; total: number }): number {
   return part.total === 0 ? 100 : (part.covered / part.total) * 100;
 }
 
-function parse(argv: string[]): Options | "help" {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      flows: { type: "string" },
-      json: { type: "boolean" },
-      "min-coverage": { type: "string" },
-      concurrency: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) return "help";
+/** The options as the run needs them; throws with the reason when a value does not make sense. */
+function check(
+  values: { flows?: string; json?: boolean; "min-coverage"?: string; concurrency?: string },
+  positionals: string[],
+): Options {
   const number = (name: string, value: string | undefined, min: number, max: number) => {
     if (value === undefined) return undefined;
     const n = Number(value);

@@ -5,18 +5,18 @@
  */
 import { statSync } from "node:fs";
 import { flowFilesIn, formatDiagnostics, hasErrors, loadFlowFiles, summarize } from "../../language/index.js";
+import { parseCommandLine } from "../args.js";
+
+const COMMAND = {
+  name: "validate",
+  usage: "usage: ivr validate [files or folders...]   (default: flows/*.yaml)\n",
+  options: {},
+} as const;
 
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write("usage: ivr validate [files or folders...]   (default: flows/*.yaml)\n");
-    return 0;
-  }
-  const unknownOption = argv.find((a) => a.startsWith("-"));
-  if (unknownOption) {
-    process.stderr.write(`ivr validate: unknown option '${unknownOption}'\n`);
-    return 2;
-  }
-  const paths = argv.length > 0 ? argv : ["flows"];
+  const args = parseCommandLine(COMMAND, argv);
+  if (!args.ok) return args.exit;
+  const paths = args.positionals.length > 0 ? args.positionals : ["flows"];
   const result = loadFlowFiles(paths.flatMap((p) => (isDirectory(p) ? flowFilesIn(p) : [p])));
   if (result.files.length === 0) {
     process.stderr.write(`ivr validate: no flow files found (looked for *.yaml in ${paths.join(", ")})\n`);

@@ -7,20 +7,15 @@
  * old value have stopped, `rotate --finish` clears `previous`.
  */
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
-import {
-  DEFAULT_STACK_NAME,
-  describeStackOutputs,
-  OUTPUT,
-  readOutputsFile,
-  type StackOutputs,
-} from "../../deploy/stack-outputs.js";
+import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import {
   VoiceApiClient,
   type VoiceApiOptions,
   voiceApiOptionsFromEnv,
   type WebhookType,
 } from "../../voice-api/client.js";
+import { type OptionValues, parseCommandLine, suggestion, usageError } from "../args.js";
+import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
 
 const USAGE = `usage: ivr webhooks <register|list|delete|rotate> [options]
 
@@ -108,19 +103,30 @@ const defaultDeps = (): WebhooksDeps => ({
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });
 
+const COMMAND = {
+  name: "webhooks",
+  usage: USAGE,
+  options: {
+    ...STACK_OPTIONS,
+    "vca-url": { type: "string" },
+    "vss-url": { type: "string" },
+    "secret-arn": { type: "string" },
+    subaccount: { type: "string" },
+    wait: { type: "string" },
+    finish: { type: "boolean" },
+  },
+  positionals: { min: 1, what: "action" },
+} as const;
+
+const ACTIONS = ["register", "list", "delete", "rotate"];
+
 export async function run(argv: string[], deps: WebhooksDeps = defaultDeps()): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    deps.err(`ivr webhooks: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [action, ...rest] = positionals;
-  if (values.help || !action) {
-    (values.help ? deps.out : deps.err)(USAGE);
-    return values.help ? 0 : 2;
+  const args = parseCommandLine(COMMAND, argv, deps);
+  if (!args.ok) return args.exit;
+  const { values } = args;
+  const [action = "", ...rest] = args.positionals;
+  if (!ACTIONS.includes(action)) {
+    return usageError(COMMAND, `unknown action '${action}'${suggestion(action, ACTIONS)}`, deps);
   }
   try {
     const context = new WebhooksContext(values, deps);
@@ -131,11 +137,8 @@ export async function run(argv: string[], deps: WebhooksDeps = defaultDeps()): P
         return await list(context);
       case "delete":
         return await remove(context, rest);
-      case "rotate":
+      default: // "rotate": the action was checked above
         return values.finish ? await finishRotation(context) : await rotate(context);
-      default:
-        deps.err(`ivr webhooks: unknown action '${action}'\n\n${USAGE}`);
-        return 2;
     }
   } catch (error) {
     deps.err(`ivr webhooks ${action}: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -143,26 +146,7 @@ export async function run(argv: string[], deps: WebhooksDeps = defaultDeps()): P
   }
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      stack: { type: "string" },
-      region: { type: "string" },
-      "stack-outputs": { type: "string" },
-      "vca-url": { type: "string" },
-      "vss-url": { type: "string" },
-      "secret-arn": { type: "string" },
-      subaccount: { type: "string" },
-      wait: { type: "string" },
-      finish: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-}
-
-type Values = ReturnType<typeof parse>["values"];
+type Values = OptionValues<typeof COMMAND.options>;
 
 /** Where the URLs and the secret ARN come from, resolved once and only when needed. */
 class WebhooksContext {
@@ -181,11 +165,7 @@ class WebhooksContext {
   }
 
   private stackOutputs(): Promise<StackOutputs> {
-    this.outputs ??= (async () => {
-      const stack = this.values.stack ?? DEFAULT_STACK_NAME;
-      if (this.values["stack-outputs"]) return readOutputsFile(this.values["stack-outputs"], stack);
-      return this.deps.stackOutputs(stack, this.values.region);
-    })();
+    this.outputs ??= (async () => stackOutputsOf(this.values, this.deps.stackOutputs))();
     return this.outputs;
   }
 
