@@ -14,18 +14,6 @@ import {
   RequestValidator,
   RestApi,
 } from "aws-cdk-lib/aws-apigateway";
-import {
-  Alarm,
-  AlarmStatusWidget,
-  ComparisonOperator,
-  Dashboard,
-  GraphWidget,
-  type IMetric,
-  MathExpression,
-  Stats,
-  TreatMissingData,
-} from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -37,16 +25,16 @@ import type { Construct } from "constructs";
 import { writeFlowsJson } from "../src/build/flows-json.js";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../src/observability/service.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, type TableDefinition } from "../src/store/tables.js";
 import { CallAnalytics } from "./analytics.js";
 import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import { type CallflowConfig, DEFAULT_CONFIG, toCidr } from "./config.js";
 import { compileFlowsForDeploy, FlowVersions } from "./flows.js";
 import { FlowIntegration, VCA_FUNCTION_TIMEOUT, VCA_INTEGRATION_TIMEOUT } from "./integration.js";
+import { Operations } from "./operations.js";
 import { OutboundCampaigns } from "./outbound.js";
 import { SessionEncryption } from "./session-encryption.js";
-import { callflowTable, tableThrottles } from "./tables.js";
+import { callflowTable } from "./tables.js";
 
 /** The VCA's timeouts leave room for the largest fetch budget plus the store's (cdk/integration.ts); the p99
  * latency alarm still tells us long before a routine answer gets near them. */
@@ -153,7 +141,13 @@ export class CallflowStack extends Stack {
         "Alarm notifications carry alarm names and states only (no call data). CloudWatch alarms cannot publish " +
         "to a topic encrypted with the AWS-managed SNS key, and a customer-managed key is not worth its cost here.",
     });
-    this.operations(config);
+    new Operations(this, "Operations", {
+      api: this.api,
+      functions: { Vca: this.vcaFunction, Vss: this.vssFunction },
+      tables: this.tables,
+      alarmTopic: this.alarmTopic,
+      vcaLatencyBudgetMs: config.vcaLatencyBudgetMs,
+    });
     new CallAnalytics(this, "Analytics", {
       summaries: this.tables.summaries,
       vssFunction: this.vssFunction,
@@ -372,133 +366,5 @@ export class CallflowStack extends Stack {
       resourceArn: api.deploymentStage.stageArn,
       webAclArn: acl.attrArn,
     });
-  }
-
-  private operations(config: CallflowConfig): void {
-    const action = new SnsAction(this.alarmTopic);
-    const alarm = (id: string, description: string, metric: IMetric, threshold: number, periods = 1): Alarm => {
-      const created = new Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        datapointsToAlarm: periods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      return created;
-    };
-    const minute = Duration.minutes(1);
-    const fiveMinutes = Duration.minutes(5);
-
-    const alarms: Alarm[] = [
-      alarm(
-        "Api5xxAlarm",
-        "The webhook API answered 8x8 with 5XX (a Lambda failed or timed out): callers hear 8x8's error handling",
-        this.api.metricServerError({ period: minute, statistic: Stats.SUM }),
-        5,
-      ),
-      alarm(
-        "Api4xxAlarm",
-        "Many 4XX from the webhook API: a wrong or stale httpAuthHeader (403), or payloads we cannot parse (400)",
-        this.api.metricClientError({ period: fiveMinutes, statistic: Stats.SUM }),
-        20,
-      ),
-    ];
-    for (const [name, fn] of [
-      ["Vca", this.vcaFunction],
-      ["Vss", this.vssFunction],
-    ] as const) {
-      alarms.push(
-        alarm(`${name}ErrorsAlarm`, `${name.toUpperCase()} Lambda errors`, fn.metricErrors({ period: fiveMinutes }), 1),
-        alarm(
-          `${name}ThrottlesAlarm`,
-          `${name.toUpperCase()} Lambda throttled: raise reserved/account concurrency`,
-          fn.metricThrottles({ period: fiveMinutes }),
-          1,
-        ),
-      );
-    }
-    const vcaP99 = this.vcaFunction.metricDuration({ period: fiveMinutes, statistic: Stats.p(99) });
-    alarms.push(
-      alarm(
-        "VcaLatencyAlarm",
-        `VCA p99 duration over ${config.vcaLatencyBudgetMs} ms for 15 minutes: callers wait in silence`,
-        vcaP99,
-        config.vcaLatencyBudgetMs,
-        3,
-      ),
-    );
-    // Powertools adds `service` to every metric and we add `flow`; a Metrics Insights query sums across flows
-    // without listing them (a metric-math sum could not cover flows added later).
-    const fallbacks = new MathExpression({
-      label: "Fallbacks",
-      expression: `SELECT SUM("Fallbacks") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}'`,
-      period: fiveMinutes,
-      usingMetrics: {},
-    });
-    alarms.push(
-      alarm(
-        "FallbacksAlarm",
-        "Calls were answered by the fallback (internal fault, unknown or expired session): check the VCA logs",
-        fallbacks,
-        1,
-      ),
-    );
-    for (const [name, table] of Object.entries(this.tables)) {
-      const throttles = tableThrottles(table, name, fiveMinutes);
-      alarms.push(
-        alarm(`${name[0]?.toUpperCase()}${name.slice(1)}ThrottlesAlarm`, `DynamoDB ${name} throttled`, throttles, 1),
-      );
-    }
-
-    const dashboard = new Dashboard(this, "Dashboard", {
-      dashboardName: `${this.stackName}-callflow`,
-      defaultInterval: Duration.hours(3),
-    });
-    const metricQuery = (name: string) =>
-      new MathExpression({
-        label: name,
-        expression: `SELECT SUM("${name}") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}' GROUP BY "flow"`,
-        period: fiveMinutes,
-        usingMetrics: {},
-      });
-    dashboard.addWidgets(
-      new GraphWidget({
-        title: "Webhook API",
-        left: [this.api.metricCount({ period: minute }), this.api.metricClientError(), this.api.metricServerError()],
-        right: [this.api.metricLatency({ statistic: Stats.p(99) })],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: "VCA / VSS duration (p50, p99)",
-        left: [
-          this.vcaFunction.metricDuration({ statistic: Stats.p(50), label: "VCA p50" }),
-          vcaP99.with({ label: "VCA p99" }),
-          this.vssFunction.metricDuration({ statistic: Stats.p(99), label: "VSS p99" }),
-        ],
-        leftAnnotations: [{ value: config.vcaLatencyBudgetMs, label: "VCA budget" }],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: "Calls by flow",
-        left: [metricQuery("CallsStarted"), metricQuery("CallsEnded")],
-        right: [metricQuery("Fallbacks"), metricQuery("UnroutedCalls")],
-        width: 12,
-      }),
-      new GraphWidget({
-        title: "Lambda errors and throttles",
-        left: [
-          this.vcaFunction.metricErrors({ label: "VCA errors" }),
-          this.vssFunction.metricErrors({ label: "VSS errors" }),
-          this.vcaFunction.metricThrottles({ label: "VCA throttles" }),
-          this.vssFunction.metricThrottles({ label: "VSS throttles" }),
-        ],
-        width: 12,
-      }),
-      new AlarmStatusWidget({ title: "Alarms", alarms, width: 24 }),
-    );
   }
 }

@@ -4,7 +4,14 @@
  */
 import { type Duration, RemovalPolicy } from "aws-cdk-lib";
 import { MathExpression, Stats } from "aws-cdk-lib/aws-cloudwatch";
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  Billing,
+  type ITableV2,
+  ProjectionType,
+  StreamViewType,
+  TableV2,
+} from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { TableDefinition } from "../src/store/tables.js";
 
@@ -31,7 +38,7 @@ export function callflowTable(scope: Construct, def: TableDefinition): TableV2 {
 }
 
 /** A table's read and write throttle events, summed per period: what its throttling alarm watches. */
-export function tableThrottles(table: TableV2, name: string, period: Duration): MathExpression {
+export function tableThrottles(table: ITableV2, name: string, period: Duration): MathExpression {
   return new MathExpression({
     label: `${name} throttled events`,
     expression: "reads + writes",

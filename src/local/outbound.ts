@@ -1,5 +1,5 @@
 /**
- * Outbound campaigns in the local stack (`npm start`), mounted by the server with one line:
+ * Outbound campaigns in the local stack (`npm start`), mounted by the server with one line (`outbound.mount(router)`):
  *
  * - the campaign routes `ivr campaign --local` talks to (the same operations as against a deployed stack);
  * - 8x8's Send Callflow, simulated (src/local/simulated-voice-api.ts): calls are played through the real webhooks;
@@ -12,7 +12,7 @@
  *   POST /local/campaigns/{id}/pause|resume|stop
  *   POST /api/v1/subaccounts/{id}/callflows    the simulated 8x8 Send Callflow
  */
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { APIGatewayProxyResult } from "aws-lambda";
 import type { Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -31,8 +31,9 @@ import { Dispatcher, type DispatcherOptions } from "../outbound/dispatcher.js";
 import { resultsCsv } from "../outbound/results.js";
 import { VoiceApiClient } from "../voice-api/client.js";
 import type { FlowRegistry } from "../webhooks/flow-registry.js";
-import { BodyTooLargeError, gatewayError, readBody } from "./apigw-adapter.js";
+import { BodyTooLargeError, gatewayError, readBody, writeApiGatewayResult } from "./apigw-adapter.js";
 import type { LocalDynamo } from "./local-dynamo.js";
+import type { LocalRouter } from "./router.js";
 import { holdStatesOf, LOCAL_SUBACCOUNT, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
 import { SimulatedVoiceApi, watchSessions } from "./simulated-voice-api.js";
 
@@ -74,8 +75,8 @@ export interface LocalOutbound {
   dispatcher: Dispatcher | undefined;
   /** a dispatcher on the same stores and simulated 8x8 (tests run a second one beside the server's) */
   newDispatcher(options?: Partial<DispatcherOptions>, id?: string): Dispatcher;
-  /** Answers a campaign or Send Callflow request; undefined for any other path. */
-  handle(req: IncomingMessage, method: string, url: URL): Promise<APIGatewayProxyResult | undefined>;
+  /** Mounts the campaign routes and the simulated Send Callflow on the local server's router. */
+  mount(router: LocalRouter): void;
   /** Start the dispatcher loop (once the server listens). */
   start(): void;
   stop(): Promise<void>;
@@ -154,6 +155,7 @@ export function createLocalOutbound(deps: LocalOutboundDeps): LocalOutbound {
     return json(201, { campaign: started.campaign });
   };
 
+  // A campaign or Send Callflow request's answer; undefined for any other path under the mounted prefixes.
   const handle = async (req: IncomingMessage, method: string, url: URL): Promise<APIGatewayProxyResult | undefined> => {
     const path = url.pathname;
     if (/^\/api\/v1\/subaccounts\/[^/]+\/callflows$/.test(path)) {
@@ -199,7 +201,12 @@ export function createLocalOutbound(deps: LocalOutboundDeps): LocalOutbound {
       return dispatcher;
     },
     newDispatcher,
-    handle,
+    mount(router) {
+      const answer = async (req: IncomingMessage, res: ServerResponse, url: URL) =>
+        writeApiGatewayResult(res, (await handle(req, req.method ?? "GET", url)) ?? gatewayError(404, "Not Found"));
+      router.route("*", "/local/campaigns/*", answer);
+      router.route("*", "/api/v1/subaccounts/*", answer);
+    },
     start() {
       if (settings.dispatcher === false || running) return;
       dispatcher = newDispatcher({}, "local");

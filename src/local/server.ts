@@ -1,42 +1,33 @@
 /**
  * The whole stack on one machine: the same VCA/VSS handler factories the Lambdas export, behind a Node http server
  * that speaks API Gateway's proxy format, on DynamoDB Local, with flows compiled from flows/ and hot-reloaded.
+ * startLocalServer wires the parts: the reloader (reloader.ts), the webhook dependencies, and the router
+ * (router.ts), on which each concept mounts its routes with one line.
  */
-import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { resolve } from "node:path";
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
-import { type CompiledFlows, compileFlowsDir } from "../language/build.js";
+import { compileFlowsDir } from "../language/build.js";
 import { errorFields } from "../observability/logger.js";
 import { campaignCallRecorder } from "../outbound/attempts.js";
-import { checkInputs } from "../outbound/inputs.js";
 import { createStudio, type Studio } from "../studio/index.js";
 import { authenticatorFromEnv } from "../webhooks/auth.js";
 import { FallbackMarkers } from "../webhooks/fallback-markers.js";
 import { describeFetch, type FetchEvent, type FetchObserver } from "../webhooks/fetch-effects.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
-import { bodyTooLarge, createVcaHandler, createVssHandler, MAX_WEBHOOK_BODY_BYTES } from "../webhooks/http-handlers.js";
-import { prepareOutboundSession } from "../webhooks/vca-service.js";
+import { MAX_WEBHOOK_BODY_BYTES, type WebhookDeps } from "../webhooks/http-handlers.js";
 import { localAnalytics } from "./analytics-routes.js";
-import {
-  BodyTooLargeError,
-  closeConnection,
-  gatewayError,
-  readBody,
-  toApiGatewayEvent,
-  writeApiGatewayResult,
-} from "./apigw-adapter.js";
-import { watchFlowsDir } from "./flow-source.js";
-import { storeHealth } from "./health.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
+import { mountLocalApi } from "./local-routes.js";
 import { createLocalObservability } from "./observability.js";
 import { createLocalOutbound, type LocalOutbound, type LocalOutboundSettings } from "./outbound.js";
-import { atRequestTime, requestClock } from "./request-clock.js";
-import { holdStatesOf, PLACEHOLDER_NUMBER } from "./simulated-8x8.js";
+import { startFlowReloader } from "./reloader.js";
+import { requestClock } from "./request-clock.js";
+import { LocalRouter, type LocalStack } from "./router.js";
+import { mountWebhooks } from "./webhook-routes.js";
 
 export interface LocalServerOptions {
   /** 0 = any free port */
@@ -78,8 +69,6 @@ export interface LocalServer {
   stop(): Promise<void>;
 }
 
-type Handler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
-
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const flowsDir = resolve(options.flowsDir ?? "flows");
   const print = options.print ?? ((text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`));
@@ -104,285 +93,146 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     },
   });
   if (dynamo.exposure) print(`warning: ${dynamo.exposure}`);
+  const closers: (() => Promise<void> | void)[] = [];
   let server: Server | undefined;
-  let watcher: { close(): void } | undefined;
-  let studio: Studio | undefined;
   try {
-    await storeVersions(dynamo, initial.machines);
+    const registry = new FlowRegistry(initial.machines, dynamo.flowVersions);
+    const flows = await startFlowReloader({
+      dir: flowsDir,
+      initial,
+      registry,
+      versions: dynamo.flowVersions,
+      watch: options.watch !== false,
+      ...(options.reloadDebounceMs !== undefined && { debounceMs: options.reloadDebounceMs }),
+      print,
+    });
+    closers.push(() => flows.close());
     restored = async (reason) => {
-      await storeVersions(dynamo, current);
+      await Promise.all(flows.machines().map((m) => dynamo.flowVersions.put(m)));
       print(
         `DynamoDB Local died (${reason}); restarted on ${dynamo.endpoint}: tables recreated, ` +
-          `${current.length} flow version(s) stored again (sessions of calls in progress were lost)`,
+          `${flows.machines().length} flow version(s) stored again (sessions of calls in progress were lost)`,
       );
     };
-    const registry = new FlowRegistry(initial.machines, dynamo.flowVersions);
-    let current = initial.machines;
 
-    const { logger, metrics } = createLocalObservability();
-    // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too); unset =
-    // authentication is off, which the authenticator says once.
-    const auth = authenticatorFromEnv(
-      { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER },
-      logger,
-    );
-    const markers = new FallbackMarkers(dynamo.sessions, logger);
     const analytics = localAnalytics({ print, ...(options.now && { now: options.now }) });
-    const deps = {
-      auth,
-      markers,
+    let studio: Studio | undefined;
+    const onFetch = options.onFetch ?? ((event: FetchEvent) => print(describeFetch(event)));
+    const deps: WebhookDeps = {
+      // a request may set its own clock (x-callflow-clock: ivr call --at, the studio's phone); the router applies it
+      ...webhookDeps(dynamo, registry, requestClock(options.now ?? (() => new Date())), maxBodyBytes),
       events: analytics.events,
-      sessions: dynamo.sessions,
-      summaries: dynamo.summaries,
-      flows: registry,
-      logger,
-      metrics,
-      now: requestClock(options.now ?? (() => new Date())),
-      maxBodyBytes,
-      // Flows' services for real: CALLFLOW_SERVICE_URL_<service> (npm start points them at the example back
-      // end) or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
-      fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
-      onFetch: (event: FetchEvent) => {
-        (options.onFetch ?? ((e: FetchEvent) => print(describeFetch(e))))(event);
+      onFetch: (event) => {
+        onFetch(event);
         studio?.observeFetch(event);
       },
-      campaigns: campaignCallRecorder(dynamo.campaigns),
     };
-    let baseUrl = "";
+    let loopbackUrl = "";
+    const stack: LocalStack = {
+      deps,
+      dynamo,
+      flows,
+      maxBodyBytes,
+      print,
+      url: () => loopbackUrl,
+      onStop: (close) => void closers.push(close),
+    };
     const outbound = createLocalOutbound({
       dynamo,
       flows: registry,
-      url: () => baseUrl,
-      logger,
-      metrics,
+      url: stack.url,
+      logger: deps.logger,
+      metrics: deps.metrics,
       now: deps.now,
       print,
       webhookHeaders: webhookHeaders(),
-      authorised: (headers) => auth.isAuthorised(headers),
+      ...(deps.auth && { authorised: deps.auth.isAuthorised.bind(deps.auth) }),
       ...(options.outbound && { settings: options.outbound }),
     });
-    const routes: Record<string, Handler> = {
-      "POST /vca": createVcaHandler(deps),
-      "POST /vss": createVssHandler(deps),
-    };
-
-    // Reloads run one at a time; a change during a reload triggers one more afterwards.
-    let reloading: Promise<boolean> | undefined;
-    let again = false;
-    const reloadOnce = async (): Promise<boolean> => {
-      let next: CompiledFlows;
-      try {
-        next = compileFlowsDir(flowsDir);
-      } catch (err) {
-        print(`reload failed: ${err instanceof Error ? err.message : String(err)}`);
-        return false;
-      }
-      if (next.report) print(next.report);
-      if (next.errorCount > 0) {
-        print(`${next.errorCount} error(s): still serving the previous flows (${describe(current)})`);
-        return false;
-      }
-      await storeVersions(dynamo, next.machines);
-      const changes = diff(current, next.machines);
-      registry.replace(next.machines);
-      current = next.machines;
-      print(changes.length > 0 ? changes.join("\n") : "flows unchanged");
-      return true;
-    };
-    const reload = (): Promise<boolean> => {
-      if (reloading) {
-        again = true;
-        return reloading;
-      }
-      reloading = (async () => {
-        try {
-          let taken = await reloadOnce();
-          while (again) {
-            again = false;
-            taken = await reloadOnce();
-          }
-          return taken;
-        } finally {
-          reloading = undefined;
-        }
-      })();
-      return reloading;
-    };
-
-    // The handlers' own 413, sent before they run: the rest of an oversized body is never read, so the
-    // connection is closed after the answer (a huge POST costs at most `maxBodyBytes` of memory).
-    const tooLarge = closeConnection(bodyTooLarge(maxBodyBytes));
-
-    // What `ivr dial` does before 8x8 places an outbound call, minus 8x8: store the session under a new
-    // sessionId and return the actions that would follow makeCall. `ivr call` uses it for outbound-only flows.
-    const dial = async (req: IncomingMessage): Promise<APIGatewayProxyResult> => {
-      // As guarded as the webhooks: it stores a session and rings nobody, but it is no less a write.
-      if (!(await auth.isAuthorised(req.headers as Record<string, string>))) {
-        return gatewayError(403, "forbidden: send the WEBHOOK_SECRET in the webhooks' auth header");
-      }
-      let request: { flow?: unknown; to?: unknown; from?: unknown; inputs?: unknown };
-      try {
-        const parsed: unknown = JSON.parse(await readBody(req, maxBodyBytes));
-        if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-        request = parsed as typeof request;
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) return tooLarge;
-        return gatewayError(400, "expected a JSON body { flow, to, from?, inputs? }");
-      }
-      const machine = typeof request.flow === "string" ? registry.current(request.flow) : undefined;
-      if (!machine || typeof request.to !== "string") return gatewayError(400, "unknown flow or missing 'to'");
-      const inputs = stringMap(request.inputs);
-      if (!inputs) return gatewayError(400, "'inputs' must be an object of strings");
-      const checked = checkInputs(machine, inputs);
-      if (!checked.ok) return json(400, { error: "inputs refused", problems: checked.problems.map((p) => p.message) });
-      const from = typeof request.from === "string" ? request.from : (machine.numbers[0] ?? PLACEHOLDER_NUMBER);
-      const sessionId = randomUUID();
-      const now = deps.now();
-      await prepareOutboundSession(
-        { sessions: dynamo.sessions, flows: registry, metrics },
-        { flow: machine.flow, sessionId, caller: from, called: request.to, now, inputs: checked.inputs },
-      );
-      const record = await dynamo.sessions.get(sessionId, now);
-      return json(200, {
-        sessionId,
-        flow: machine.flow,
-        version: machine.version,
-        from,
-        to: request.to,
-        ...record?.lastAnswer,
-      });
-    };
-
-    studio = await createStudio({ flowsDir, machines: () => current, url: () => baseUrl, dynamo, print });
-    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      if (await studio?.handle(req, res)) return;
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      const method = req.method ?? "GET";
-      if (method === "GET" && path === "/health") {
-        const store = await storeHealth(dynamo.sessions);
-        const body = {
-          ok: store === "ok",
-          store,
-          dynamodb: dynamo.endpoint,
-          flows: current.length,
-          fallbackMarkersPending: markers.backlog(),
-        };
-        return writeApiGatewayResult(res, json(store === "ok" ? 200 : 503, body));
-      }
-      if (method === "GET" && path === "/flows") {
-        return writeApiGatewayResult(res, json(200, { flows: current.map(flowInfo) }));
-      }
-      if (method === "POST" && path === "/local/dial") {
-        return writeApiGatewayResult(res, await atRequestTime(req, () => dial(req)));
-      }
-      const analyticsAnswer = await analytics.route(method, new URL(req.url ?? "/", "http://localhost"));
-      if (analyticsAnswer) return writeApiGatewayResult(res, analyticsAnswer);
-      const campaignAnswer = await outbound.handle(req, method, new URL(req.url ?? "/", "http://localhost"));
-      if (campaignAnswer) return writeApiGatewayResult(res, campaignAnswer);
-      const handler = routes[`${method} ${path}`];
-      if (!handler) {
-        const known = Object.keys(routes).some((r) => r.endsWith(` ${path}`));
-        return writeApiGatewayResult(
-          res,
-          known ? gatewayError(405, "Method Not Allowed") : gatewayError(404, "Not Found"),
-        );
-      }
-      let body: string;
-      try {
-        body = await readBody(req, maxBodyBytes);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) return writeApiGatewayResult(res, tooLarge);
-        throw err;
-      }
-      const event = toApiGatewayEvent(req, body, { resource: path });
-      writeApiGatewayResult(res, await atRequestTime(req, () => handler(event)));
-    };
+    // Each concept mounts its routes: one line each.
+    const router = new LocalRouter();
+    mountWebhooks(router, stack);
+    mountLocalApi(router, stack);
+    analytics.mount(router);
+    outbound.mount(router);
+    studio = await createStudio({
+      flowsDir,
+      machines: flows.machines,
+      url: stack.url,
+      dynamo,
+      print,
+      onReload: flows.onReload,
+    });
+    stack.onStop(() => studio?.close());
+    studio.mount(router);
 
     server = createServer((req, res) => {
-      handle(req, res).catch((err: unknown) => {
-        // What API Gateway answers when the Lambda itself fails.
+      void router.handle(req, res, (err) => {
+        // What API Gateway answers when the Lambda itself fails; the stack is for the person running the server.
         const { error } = errorFields(err);
         print(`handler failed: ${error.stack ?? `${error.name}: ${error.message}`}`);
-        if (!res.headersSent) writeApiGatewayResult(res, gatewayError(502, "Internal server error"));
-        else res.destroy();
       });
     });
     const port = await listen(server, options.port ?? 3000, options.host ?? "127.0.0.1", options.fallbackToFreePort);
-    baseUrl = `http://127.0.0.1:${port}`;
-    outbound.start();
-    if (options.watch !== false) {
-      watcher = watchFlowsDir(flowsDir, () => void reload(), options.reloadDebounceMs);
-    }
-
     const host =
       options.host && options.host !== "0.0.0.0" && options.host !== "127.0.0.1" ? options.host : "localhost";
+    const url = `http://${host}:${port}`;
+    loopbackUrl = `http://${host === "localhost" ? "127.0.0.1" : host}:${port}`;
+    outbound.start();
+
     const activeServer = server;
-    const activeWatcher = watcher;
-    const activeStudio = studio;
     let stopping: Promise<void> | undefined;
     return {
-      url: `http://${host}:${port}`,
+      url,
       port,
       dynamodbEndpoint: dynamo.endpoint,
       dynamodbPid: () => dynamo.pid(),
-      machines: () => current,
-      reload,
+      machines: () => flows.machines(),
+      reload: () => flows.reload(),
       outbound,
       stop() {
         stopping ??= (async () => {
-          activeWatcher?.close();
           // Calls in progress are played to their end first: they need the server's webhooks.
           await outbound.stop();
-          await activeStudio.close();
           await close(activeServer);
-          await reloading?.catch(() => undefined);
+          await closeAll(closers);
           await dynamo.stop();
         })();
         return stopping;
       },
     };
   } catch (err) {
-    watcher?.close();
-    await studio?.close();
     if (server?.listening) await close(server);
+    await closeAll(closers);
     await dynamo.stop();
     throw err;
   }
 }
 
-/** What GET /flows lists for one flow. */
-function flowInfo(m: CompiledMachine) {
+/** The handlers' dependencies, as the Lambdas build theirs (lambdas/runtime.ts), on the local stores. */
+function webhookDeps(dynamo: LocalDynamo, flows: FlowRegistry, now: () => Date, maxBodyBytes: number): WebhookDeps {
+  const { logger, metrics } = createLocalObservability();
+  // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too); unset =
+  // authentication is off, which the authenticator says once.
+  const auth = authenticatorFromEnv(
+    { WEBHOOK_SECRET: process.env.WEBHOOK_SECRET, WEBHOOK_AUTH_HEADER: process.env.WEBHOOK_AUTH_HEADER },
+    logger,
+  );
   return {
-    flow: m.flow,
-    version: m.version,
-    numbers: m.numbers,
-    description: m.description,
-    start: m.start,
-    states: Object.keys(m.states).length,
-    source: m.source,
-    // fetch states with a hold message: `ivr call` reports them heard at once, as 8x8 does once they played
-    holds: holdStatesOf(m),
+    auth,
+    markers: new FallbackMarkers(dynamo.sessions, logger),
+    sessions: dynamo.sessions,
+    summaries: dynamo.summaries,
+    flows,
+    logger,
+    metrics,
+    now,
+    maxBodyBytes,
+    // Flows' services for real: CALLFLOW_SERVICE_URL_<service> (npm start points them at the example back end)
+    // or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
+    fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
+    campaigns: campaignCallRecorder(dynamo.campaigns),
   };
-}
-
-/** Every compiled version goes into the flowVersions table, as the deploy does, so pinning works locally. */
-async function storeVersions(dynamo: LocalDynamo, machines: readonly CompiledMachine[]): Promise<void> {
-  await Promise.all(machines.map((m) => dynamo.flowVersions.put(m)));
-}
-
-function diff(before: readonly CompiledMachine[], after: readonly CompiledMachine[]): string[] {
-  const old = new Map(before.map((m) => [m.flow, m.version]));
-  const lines: string[] = [];
-  for (const m of after) {
-    if (old.get(m.flow) !== m.version) lines.push(`${old.has(m.flow) ? "reloaded" : "added"} ${m.flow} v${m.version}`);
-    old.delete(m.flow);
-  }
-  for (const flow of old.keys()) lines.push(`removed ${flow}`);
-  return lines;
-}
-
-function describe(machines: readonly CompiledMachine[]): string {
-  return machines.length > 0 ? machines.map((m) => `${m.flow} v${m.version}`).join(", ") : "none";
 }
 
 /** The header the webhooks check, with its value, when WEBHOOK_SECRET is set (the simulated 8x8 sends it). */
@@ -391,16 +241,13 @@ function webhookHeaders(): Record<string, string> {
   return secret ? { [process.env.WEBHOOK_AUTH_HEADER ?? "authorization"]: secret } : {};
 }
 
-/** A JSON object whose values are all strings (absent: empty); undefined when it is anything else. */
-function stringMap(value: unknown): Record<string, string> | undefined {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  const entries = Object.entries(value as Record<string, unknown>);
-  return entries.every(([, v]) => typeof v === "string")
-    ? (Object.fromEntries(entries) as Record<string, string>)
-    : undefined;
-}
-
-function json(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body, null, 2) };
+/** Run the closers, last registered first; one failing does not keep the others from running. */
+async function closeAll(closers: (() => Promise<void> | void)[]): Promise<void> {
+  for (const closer of closers.splice(0).reverse()) {
+    try {
+      await closer();
+    } catch {
+      // stopping anyway: the process is going away
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * The flow studio's routes, mounted by the local server (`npm start`): the page at `/`, its assets and its JSON
- * and event-stream API under `/studio/`. Self-contained: it takes what it needs from the server as parameters
- * (the flows folder, the machines being served, the server's URL and DynamoDB) and answers the requests it owns.
+ * The flow studio's routes, mounted on the local server's router (`npm start`: `studio.mount(router)`): the page at
+ * `/`, its assets and its JSON and event-stream API under `/studio/`. Self-contained: it takes what it needs from
+ * the server as parameters (the flows folder, the machines being served, the server's URL and DynamoDB, its
+ * reloads) and answers the requests it owns.
  * The API is documented in docs/studio.md; its types are in protocol.ts.
  */
 import { readFileSync } from "node:fs";
@@ -9,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { watch } from "chokidar";
 import type { CompiledMachine } from "../engine/machine.js";
-import { BodyTooLargeError, readBody } from "../local/apigw-adapter.js";
+import { BodyTooLargeError, gatewayError, readBody, writeApiGatewayResult } from "../local/apigw-adapter.js";
+import type { LocalRouter } from "../local/router.js";
 import type { FlowVersionStore, SessionStore, SummaryIndex, SummaryStore } from "../store/ports.js";
 import type { FetchEvent } from "../webhooks/fetch-effects.js";
 import { ensureStudioBundle, STUDIO_BUNDLE_DIR, STUDIO_FILES } from "./build.js";
@@ -51,6 +53,8 @@ export interface Studio {
   observeFetch(event: FetchEvent): void;
   /** Answers the request if it is the studio's (true), else leaves it alone (false). */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Mounts `handle` on the local server's router: the page at `/`, and `/studio/*` (assets and API). */
+  mount(router: LocalRouter): void;
   /** Recompiles the flows folder now and tells open pages (what the watcher does on a save). */
   refresh(): void;
   close(): Promise<void>;
@@ -181,7 +185,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     return json(res, 404, { error: `no route ${method} /studio/api/${parts.join("/")}` });
   };
 
-  return {
+  const studio: Studio = {
     async handle(req, res) {
       const url = new URL(req.url ?? "/", "http://localhost");
       const path = url.pathname;
@@ -221,6 +225,13 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       }
       return true;
     },
+    mount(router) {
+      const serve = async (req: IncomingMessage, res: ServerResponse) => {
+        if (!(await studio.handle(req, res))) writeApiGatewayResult(res, gatewayError(404, "Not Found"));
+      };
+      router.route("*", "/", serve);
+      router.route("*", "/studio/*", serve);
+    },
     observeFetch: requests.record,
     refresh,
     async close() {
@@ -231,6 +242,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       await watcher?.close();
     },
   };
+  return studio;
 }
 
 /** 8x8 sends the shared secret with every webhook when the stack checks one (as `ivr call` does). */

@@ -283,6 +283,12 @@ describe("operations", () => {
     for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
   });
+
+  it("keeps the dashboard's logical id, so a deployed dashboard is updated in place, never replaced", () => {
+    // A replacement would create the "new" dashboard (same name: overwritten) and then delete the old one by name.
+    expect(resources.Dashboard9E4231ED?.Type).toBe("AWS::CloudWatch::Dashboard");
+    expect(resources.Dashboard9E4231ED?.Properties.DashboardName).toBe("Test-callflow");
+  });
 });
 
 describe("cdk-nag", () => {
