@@ -1,4 +1,4 @@
-/** Fast test stacks: cdk.json's feature flags, bundling skipped (one test in bundle.test.ts bundles for real). */
+/** Fast test stacks: cdk.json's feature flags, bundling skipped (test/cdk/bundle.integration.test.ts bundles for real). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";

@@ -1,6 +1,6 @@
 /**
  * The behaviour every store adapter must have, written once and run against DynamoDB Local
- * (dynamodb-stores.test.ts) and the in-memory adapters (memory-stores.test.ts).
+ * (dynamodb-stores.integration.test.ts) and the in-memory adapters (memory-stores.test.ts).
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { FlowVersionStore, SessionStore, SummaryStore } from "../../src/store/ports.js";

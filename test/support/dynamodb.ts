@@ -36,7 +36,13 @@ export function dynamoDbForTests(): Promise<TestDynamoDb> {
 }
 
 async function sharedEndpoint(): Promise<string> {
-  const response = await fetch(inject("dynamodbStartUrl"));
+  const url = inject("dynamodbStartUrl");
+  if (!url) {
+    throw new Error(
+      "this test needs DynamoDB Local: name its file *.integration.test.ts (unit tests run without Java)",
+    );
+  }
+  const response = await fetch(url);
   const body = (await response.json()) as { endpoint?: string; error?: string };
   if (!body.endpoint) throw new Error(`DynamoDB Local is not available: ${body.error ?? response.statusText}`);
   return body.endpoint;

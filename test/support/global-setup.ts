@@ -6,6 +6,9 @@
  * that calls `dynamoDbForTests()` (test/support/dynamodb.ts) makes it start DynamoDB Local and create the tables,
  * and every later caller gets the same endpoint. Teardown stops the JVM.
  * With DYNAMODB_ENDPOINT set, that endpoint is used (tables are still ensured) and no JVM is started.
+ *
+ * The "unit" project (vitest.config.ts) gets no DynamoDB at all: a test there that asks for it fails, saying to
+ * name it *.integration.test.ts, so `npm run test:unit` never needs Java.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,6 +28,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // current already: vitest.config.ts preloads src/build/preload.ts).
   const flows = buildFlowsJson();
   if (!flows.file) throw new Error(`the example flows do not compile:\n${flows.report}`);
+  if (project.name === "unit") {
+    project.provide("dynamodbStartUrl", "");
+    return async () => {};
+  }
   // vitest's `env` reaches the workers, not this process: the AWS SDK's Node 20 notice would clutter every run.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let starting: Promise<DynamoDbLocal> | undefined;

@@ -1,35 +1,16 @@
 /**
- * The Lambda entry points as deployed: bundled with the deployed esbuild options (nothing on the path may pull in
- * ajv or yaml), and wired from the environment against DynamoDB Local with the bundled example flows, both from
- * source and as the bundle itself in a fresh Node process.
+ * The Lambda entry points wired from the environment, against DynamoDB Local with the bundled example flows (the
+ * bundles themselves: test/cdk/bundle.integration.test.ts).
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lambdaEsbuildOptions } from "../../cdk/callflow-function.js";
 import type { CompiledMachine } from "../../src/engine/machine.js";
 import { assertValidCallflow } from "../support/callflow-schema.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { proxyEvent, SimulatedCall } from "./harness.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-
-describe("Lambda bundles", () => {
-  it.each(["vca", "vss"])("lambdas/%s.ts bundles without ajv, yaml or the flow compiler", async (name) => {
-    const result = await build({
-      ...lambdaEsbuildOptions(`lambdas/${name}.ts`),
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes("generated/webhook-validators.js"))).toBe(true);
-    expect(inputs.filter((i) => /node_modules\/(ajv|yaml)\/|src\/language\//.test(i))).toEqual([]);
-  });
-});
 
 describe("Lambda handlers wired from the environment", () => {
   let flows: CompiledMachine[];
@@ -60,43 +41,6 @@ describe("Lambda handlers wired from the environment", () => {
 
     const summary = await vss(proxyEvent(call.summary(), headers));
     expect(JSON.parse(summary.body)).toEqual({ ok: true, created: true });
-  });
-});
-
-describe("the VCA bundle as deployed", () => {
-  it("answers a call from a fresh Node process, as a cold Lambda would", async () => {
-    const { endpoint } = await dynamoDbForTests();
-    const flows = JSON.parse(readFileSync(join(ROOT, "generated", "flows.json"), "utf8")) as CompiledMachine[];
-    const number = flows.find((f) => f.numbers.length > 0)?.numbers[0] as string;
-    const dir = mkdtempSync(join(tmpdir(), "callflow-bundle-"));
-    try {
-      const outfile = join(dir, "vca.mjs");
-      await build({ ...lambdaEsbuildOptions("lambdas/vca.ts"), outfile, logLevel: "silent" });
-      const event = proxyEvent(new SimulatedCall(number).received(), { Authorization: "bundle-secret" });
-      const script = `const { handler } = await import(${JSON.stringify(outfile)});
-        const result = await handler(${JSON.stringify(event)});
-        process.stdout.write(JSON.stringify(result));`;
-      const env = {
-        PATH: process.env.PATH,
-        AWS_REGION: "ap-southeast-1",
-        AWS_ACCESS_KEY_ID: "local",
-        AWS_SECRET_ACCESS_KEY: "local",
-        DYNAMODB_ENDPOINT: endpoint,
-        WEBHOOK_SECRET: "bundle-secret",
-        LOG_LEVEL: "SILENT",
-        POWERTOOLS_METRICS_DISABLED: "true",
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-      };
-      const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" });
-      expect(run.stderr).toBe("");
-      const result = JSON.parse(run.stdout) as { statusCode: number; body: string };
-      expect(result.statusCode).toBe(200);
-      const answer = JSON.parse(result.body) as { clientActionId: string; callflow: unknown[] };
-      expect(answer.clientActionId).not.toMatch(/^(error|unrouted):/);
-      assertValidCallflow(answer.callflow);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
 

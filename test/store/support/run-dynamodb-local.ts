@@ -1,4 +1,4 @@
-/** Child process for dynamodb-local.test.ts: starts DynamoDB Local, reports it, then idles until signalled. */
+/** Child process for dynamodb-local.integration.test.ts: starts DynamoDB Local, reports it, then idles until signalled. */
 import { startDynamoDbLocal } from "../../../src/store/dynamodb-local.js";
 
 const local = await startDynamoDbLocal({ env: {} });

@@ -1,13 +1,11 @@
 /**
- * lambdas/dispatcher.ts as deployed: bundled with the deployed esbuild options (no ajv, yaml or flow compiler), and
- * run from source, wired from the environment as the stack wires it, against DynamoDB Local, a loopback fake 8x8
- * and a loopback Secrets Manager holding the API key.
+ * lambdas/dispatcher.ts as deployed: run from source, wired from the environment as the stack wires it, against
+ * DynamoDB Local, a loopback fake 8x8 and a loopback Secrets Manager holding the API key. (Its bundle is checked
+ * with the other Lambdas' in test/cdk/bundle.integration.test.ts.)
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lambdaEsbuildOptions } from "../../cdk/callflow-function.js";
 import { loadFlows } from "../../src/language/index.js";
 import { Fake8x8 } from "../voice-api/fake-8x8.js";
 import { campaignStores, contactsCsv, createCampaign } from "./campaign-support.js";
@@ -63,18 +61,6 @@ afterAll(async () => {
 });
 
 describe("the dispatcher Lambda", () => {
-  it("bundles without ajv, yaml, csv-parse or the flow compiler", async () => {
-    const result = await build({
-      ...lambdaEsbuildOptions("lambdas/dispatcher.ts"),
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    expect(inputs.some((i) => i.includes("src/outbound/dispatcher.ts"))).toBe(true);
-    expect(inputs.filter((i) => /node_modules\/(ajv|yaml|csv-parse)\/|src\/language\//.test(i))).toEqual([]);
-  });
-
   it("dials a bundled flow's campaign with the key from Secrets Manager, and stops before its timeout", async () => {
     const { campaigns } = await campaignStores();
     const reminder = loadFlows("flows").machines.find((m) => m.flow === "appointment-reminder");

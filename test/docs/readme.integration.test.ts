@@ -41,6 +41,8 @@ describe("README", () => {
     expect(scenarioBlock).toBeDefined();
     const file = parseScenarioFile(scenarioBlock as string, "README.md", machines);
     expect(file.diagnostics).toEqual([]);
+    // an example whose scenarios were lost (a YAML slip) would otherwise pass by running nothing
+    expect(file.scenarios.length).toBeGreaterThan(0);
     for (const scenario of file.scenarios) {
       const result = await runScenario(rig, scenario);
       if (!result.passed) expect.fail(`\n${formatResult(result)}`);
