@@ -1,35 +1,48 @@
 /**
  * The local stack's flows folder: watched so an edit is live on the next call (compiled in-process by
  * src/language/build.ts, no `npm run build` needed).
+ *
+ * chokidar rather than fs.watch: editors that save by writing a temporary file and renaming it over the flow (vim,
+ * `sed -i`, many IDEs) leave Node 20's recursive fs.watch deaf to that file after the first save.
  */
-import { type FSWatcher, watch } from "node:fs";
-import { join } from "node:path";
+import { type FSWatcher, watch } from "chokidar";
 
 const FLOW_FILE = /\.ya?ml$/i;
+/** chokidar's throttle of repeated change events for one path */
+const CHANGE_THROTTLE_MS = 50;
 
 /**
- * Call `onChange` once per burst of changes to YAML files under `dir`. Editors save in several steps (write a
- * temp file, rename, touch), and fs.watch reports each, so changes are debounced.
+ * Call `onChange` once per burst of changes to YAML files directly in `dir` (editors save in several steps: write
+ * a temporary file, rename, touch). Resolves once the watcher is ready, so a change made after that is seen.
  */
-export function watchFlowsDir(dir: string, onChange: () => void, debounceMs = 150): { close(): void } {
+export async function watchFlowsDir(
+  dir: string,
+  onChange: () => void,
+  debounceMs = 150,
+): Promise<{ close(): Promise<void> }> {
   let timer: NodeJS.Timeout | undefined;
-  const fire = (_event: string, file: string | Buffer | null) => {
-    // fs.watch may not report a name (some platforms): treat that as "something changed".
-    if (file !== null && !FLOW_FILE.test(String(file))) return;
+  // chokidar drops a second change of a file within 50 ms of the first: the reload must come later than that, so
+  // it reads whatever the second save wrote.
+  const delay = Math.max(debounceMs, CHANGE_THROTTLE_MS + 10);
+  const watcher: FSWatcher = watch(dir, {
+    ignoreInitial: true,
+    // flows/ is flat: compileFlowsDir reads its *.yaml only
+    depth: 0,
+    ignored: (path, stats) => stats?.isFile() === true && !FLOW_FILE.test(path),
+  });
+  watcher.on("all", (_event, path) => {
+    if (!FLOW_FILE.test(path)) return;
     clearTimeout(timer);
-    timer = setTimeout(onChange, debounceMs);
-  };
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(dir, { recursive: true }, fire);
-  } catch {
-    // recursive watching is not available everywhere (older Linux kernels / Node builds): flows/ is flat anyway
-    watcher = watch(join(dir), fire);
-  }
+    timer = setTimeout(onChange, delay);
+  });
+  await new Promise<void>((resolve, reject) => {
+    watcher.once("ready", resolve);
+    watcher.once("error", reject);
+  });
   return {
-    close() {
+    async close() {
       clearTimeout(timer);
-      watcher.close();
+      await watcher.close();
     },
   };
 }

@@ -83,7 +83,8 @@ export async function startFlowReloader(options: ReloaderOptions): Promise<FlowR
     return reloading;
   };
 
-  const watcher = options.watch === false ? undefined : watchFlowsDir(dir, () => void reload(), options.debounceMs);
+  const watcher =
+    options.watch === false ? undefined : await watchFlowsDir(dir, () => void reload(), options.debounceMs);
   return {
     dir,
     machines: () => current,
@@ -93,7 +94,7 @@ export async function startFlowReloader(options: ReloaderOptions): Promise<FlowR
       return () => listeners.delete(listener);
     },
     async close() {
-      watcher?.close();
+      await watcher?.close();
       await reloading?.catch(() => undefined);
     },
   };

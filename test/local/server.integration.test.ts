@@ -2,11 +2,12 @@
  * The local stack end to end: the real handlers behind the HTTP server, on the run's shared DynamoDB Local, with
  * flows compiled from a temporary flows directory that the tests edit to exercise hot reload.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFlowSource } from "../../src/language/index.js";
 import { placeCall } from "../../src/local/phone.js";
 import { type LocalServer, startLocalServer } from "../../src/local/server.js";
 import { callReceivedEvent, newSimulatedCall } from "../../src/local/simulated-8x8.js";
@@ -197,5 +198,16 @@ describe("local server", () => {
       readKeys: async () => "1",
     });
     expect(heard).toContain("Welcome to the new demo.");
+  });
+
+  it("reloads after saves that replace the file by rename, twice (vim, sed -i)", async () => {
+    for (const greeting of ["Renamed once.", "Renamed twice."]) {
+      const temp = join(dir, ".local-demo.yaml.swp");
+      writeFileSync(temp, flowYaml(greeting));
+      renameSync(temp, join(dir, "local-demo.yaml"));
+      const { version } = compileFlowSource(flowYaml(greeting), "local-demo.yaml").machine!;
+      await waitForPrint((l) => l === `reloaded local-demo v${version}`);
+      expect(server.machines()[0]!.version).toBe(version);
+    }
   });
 });
