@@ -10,9 +10,15 @@ export interface BannerBackend {
   overrides: Record<string, string>;
 }
 
-export function banner(server: LocalServer, requestedPort: number, backend?: BannerBackend): string {
+export function banner(
+  server: LocalServer,
+  requestedPort: number,
+  options: { backend?: BannerBackend; at?: Date } = {},
+): string {
+  const { backend, at } = options;
   const lines: string[] = [];
   if (server.port !== requestedPort) lines.push(`port ${requestedPort} is busy: using ${server.port} instead`, "");
+  if (at) lines.push(`clock: the handlers' clock started at ${at.toISOString()} (--at) and runs on from there`, "");
   lines.push(
     "callflow local stack",
     `  studio: ${server.url}/   open it in a browser: every flow drawn, live as you edit, and a phone to call it`,

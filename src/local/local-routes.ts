@@ -65,7 +65,12 @@ export function mountLocalApi(router: LocalRouter, stack: LocalStack): void {
     const sessionId = randomUUID();
     const now = deps.now();
     await prepareOutboundSession(
-      { sessions: deps.sessions, flows: deps.flows, metrics: deps.metrics },
+      {
+        sessions: deps.sessions,
+        flows: deps.flows,
+        metrics: deps.metrics,
+        ...(deps.sessionTtlSeconds !== undefined && { sessionTtlSeconds: deps.sessionTtlSeconds }),
+      },
       { flow: machine.flow, sessionId, caller: from, called: request.to, now, inputs: checked.inputs },
     );
     const record = await deps.sessions.get(sessionId, now);

@@ -5,19 +5,31 @@
  * Environment: PORT (default 3000; a busy port falls back to a free one), FLOWS_DIR (default flows),
  * DYNAMODB_ENDPOINT (use this DynamoDB instead of starting DynamoDB Local), LOG_LEVEL (handler logs),
  * ACME_BACKEND_PORT (the example back end, default 4010; a busy port falls back to a free one; "off": not started).
+ * Option: `npm start -- --at 2026-11-24T10:00:00+08:00` starts the handlers' clock at that instant (it runs on from
+ * there), so a flow's `hours` can be tried outside its office hours.
  */
+import { parseArgs } from "node:util";
 import { secretEnvVar } from "../integration/secrets.js";
 import { serviceUrlEnvVar } from "../integration/services.js";
 import { DEMO_BANK_TOKEN } from "./acme-backend/data.js";
 import { startAcmeBackend } from "./acme-backend/server.js";
 import { banner } from "./banner.js";
+import { parseInstant, shiftedClock } from "./clock.js";
 import { startLocalServer } from "./server.js";
+
+const USAGE = "usage: npm start [-- --at 2026-11-24T10:00:00+08:00]\n";
 
 function out(line = ""): void {
   process.stdout.write(`${line}\n`);
 }
 
-async function main(): Promise<void> {
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { at: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const at = values.at === undefined ? undefined : parseInstant(values.at, "--at");
   process.env.POWERTOOLS_DEV ??= "true"; // readable, indented handler logs in a terminal
   // The AWS SDK warns on Node 20 that its 2027 releases will need Node 22; the pinned SDK runs fine here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -31,9 +43,10 @@ async function main(): Promise<void> {
     port: requestedPort,
     fallbackToFreePort: true,
     flowsDir: process.env.FLOWS_DIR ?? "flows",
+    ...(at && { now: shiftedClock(at) }),
     print: (text) => out(text.replace(/\n$/, "")),
   });
-  out(banner(server, requestedPort, backend?.banner));
+  out(banner(server, requestedPort, { ...(backend && { backend: backend.banner }), ...(at && { at }) }));
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -82,7 +95,7 @@ async function startExampleBackend() {
   return { stop: backend.stop, banner: { url: backend.url, overrides } };
 }
 
-main().catch((err: unknown) => {
+main(process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`npm start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

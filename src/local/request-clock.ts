@@ -1,8 +1,9 @@
 /**
- * A call's own clock on the local stack. The studio's phone places calls "as if it were Tuesday 10:00" for flows
- * with `hours` states, through the real webhooks: each event it posts carries the instant in a header, and the
- * handlers' clock reads that instant while the request is handled. Only the local server honours the header;
- * 8x8 never sends it and the deployed handlers use the real clock.
+ * A call's own clock on the local stack. `ivr call --at` (and the studio's phone) place calls "as if it were
+ * Tuesday 10:00" for flows with `hours` states, through the real webhooks: each event they post carries the
+ * instant in a header, and the handlers' clock reads that instant while the request is handled (the local router
+ * runs every route so). Only the local server honours the header; 8x8 never sends it and the deployed handlers
+ * use the real clock.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage } from "node:http";

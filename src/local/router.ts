@@ -80,14 +80,16 @@ export class LocalRouter {
     return this;
   }
 
-  /** Answer one request (never throws: a failing handler is a 502, as API Gateway answers a failed Lambda). */
+  /**
+   * Answer one request (never throws: a failing handler is a 502, as API Gateway answers a failed Lambda). The
+   * handler runs on the request's own clock when it sets one (request-clock.ts: `ivr call --at`, the studio's phone).
+   */
   async handle(req: IncomingMessage, res: ServerResponse, onError: (err: unknown) => void): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = req.method ?? "GET";
     const matching = this.routes.filter((r) => matches(r, url.pathname));
     const route = best(matching.filter((r) => r.method === method || r.method === "*"));
     try {
-      // every route runs on the request's own clock when it sets one (x-callflow-clock: see request-clock.ts)
       if (route) return await atRequestTime(req, () => route.handler(req, res, url));
       writeApiGatewayResult(
         res,

@@ -18,7 +18,9 @@ import { FallbackMarkers } from "../webhooks/fallback-markers.js";
 import { describeFetch, type FetchEvent, type FetchObserver } from "../webhooks/fetch-effects.js";
 import { FlowRegistry } from "../webhooks/flow-registry.js";
 import { MAX_WEBHOOK_BODY_BYTES, type WebhookDeps } from "../webhooks/http-handlers.js";
+import { DEFAULT_SESSION_TTL_SECONDS } from "../webhooks/vca-service.js";
 import { localAnalytics } from "./analytics-routes.js";
+import { lagSeconds } from "./clock.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { mountLocalApi } from "./local-routes.js";
@@ -119,8 +121,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let studio: Studio | undefined;
     const onFetch = options.onFetch ?? ((event: FetchEvent) => print(describeFetch(event)));
     const deps: WebhookDeps = {
-      // a request may set its own clock (x-callflow-clock: ivr call --at, the studio's phone); the router applies it
-      ...webhookDeps(dynamo, registry, requestClock(options.now ?? (() => new Date())), maxBodyBytes),
+      ...webhookDeps(dynamo, registry, options.now ?? (() => new Date()), maxBodyBytes),
       events: analytics.events,
       onFetch: (event) => {
         onFetch(event);
@@ -209,8 +210,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
 }
 
-/** The handlers' dependencies, as the Lambdas build theirs (lambdas/runtime.ts), on the local stores. */
-function webhookDeps(dynamo: LocalDynamo, flows: FlowRegistry, now: () => Date, maxBodyBytes: number): WebhookDeps {
+/**
+ * The handlers' dependencies, as the Lambdas build theirs (lambdas/runtime.ts), on the local stores. Their clock
+ * is the request's own when it sets one (`ivr call --at`, the studio's phone), else `clock` (`npm start -- --at`,
+ * or the real one).
+ */
+function webhookDeps(dynamo: LocalDynamo, flows: FlowRegistry, clock: () => Date, maxBodyBytes: number): WebhookDeps {
+  const now = requestClock(clock);
   const { logger, metrics } = createLocalObservability();
   // Same switch as the Lambdas: WEBHOOK_SECRET set = the auth header is checked (ivr call sends it too); unset =
   // authentication is off, which the authenticator says once.
@@ -232,6 +238,10 @@ function webhookDeps(dynamo: LocalDynamo, flows: FlowRegistry, now: () => Date, 
     // or the flow's URL; secrets from CALLFLOW_SECRET_<name>.
     fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
     campaigns: campaignCallRecorder(dynamo.campaigns),
+    // Read once per event: a session stored by a clock set in the past lives that much longer (clock.ts).
+    get sessionTtlSeconds() {
+      return DEFAULT_SESSION_TTL_SECONDS + lagSeconds(now());
+    },
   };
 }
 

@@ -155,6 +155,24 @@ export function describeAction(action: CallflowAction): string {
   }
 }
 
+/** The keys a phone has. */
+const PHONE_KEYS = /^[0-9*#]*$/;
+
+/**
+ * The one phone simulation every tool shares (`ivr call`, `ivr test`, `dial()`): what 8x8 reports when the caller,
+ * prompted by a sayAndCapture, types `typed`. Spaces are ignored and nothing typed is no input (null); a key a
+ * phone does not have is refused with the reason, and nothing is sent (a terminal phone asks again); otherwise
+ * `simulateCapture` says what the capture keeps.
+ */
+export function captureInput(
+  params: { minDigits?: number; maxDigits?: number; completeOnHash?: boolean },
+  typed: string,
+): { dtmf: string | null } | { refused: string } {
+  const keys = typed.replace(/\s+/g, "");
+  if (!PHONE_KEYS.test(keys)) return { refused: `a phone has only the keys 0-9, * and #, not '${typed.trim()}'` };
+  return { dtmf: simulateCapture(params, keys) };
+}
+
 /**
  * What 8x8 reports for the keys a caller presses during a sayAndCapture: with completeOnHash, input ends at the
  * first `#` (reported with it, as 8x8 may); keys past maxDigits are not captured; fewer than minDigits is a failed

@@ -20,11 +20,13 @@ import {
   stubBaseUrl,
 } from "../integration/stubs.js";
 import { syntheticEvent } from "../local/apigw-adapter.js";
+import { lagSeconds } from "../local/clock.js";
 import type { LocalDynamo } from "../local/local-dynamo.js";
 import { createLocalObservability } from "../local/observability.js";
 import {
   actionCompletedEvent,
   callReceivedEvent,
+  captureInput,
   captureOf,
   holdStatesOf,
   isHoldAnswer,
@@ -33,7 +35,6 @@ import {
   PLACEHOLDER_NUMBER,
   type SimulatedCall,
   sessionSummaryEvent,
-  simulateCapture,
 } from "../local/simulated-8x8.js";
 import { InputsError } from "../outbound/inputs.js";
 import type {
@@ -179,10 +180,8 @@ export class TestCall {
     const called = options.called ?? (outbound ? DEFAULT_TEST_CALLER : ours);
     const frozen = options.at;
     const clock = () => (frozen ? new Date(frozen) : new Date());
-    // DynamoDB Local deletes expired items by the real clock, not the frozen one: a call frozen in the past
-    // keeps its session for as long as one placed now would.
-    const lag = frozen ? Math.max(0, Math.ceil((Date.now() - frozen.getTime()) / 1000)) : 0;
-    const sessionTtlSeconds = DEFAULT_SESSION_TTL_SECONDS + lag;
+    // A call frozen in the past keeps its session for as long as one placed now would (clock.ts).
+    const sessionTtlSeconds = DEFAULT_SESSION_TTL_SECONDS + lagSeconds(clock());
 
     // The number dialled reaches this flow whatever the flows say.
     const routed = outbound ? machine : alsoRoutedTo(machine, called);
@@ -298,7 +297,9 @@ export class TestCall {
   /** The caller presses keys in answer to the current prompt; 8x8 reports what its capture settings keep. */
   async press(keys: string): Promise<VcaAnswer> {
     const capture = this.waitingCapture("press");
-    return this.completeCapture(simulateCapture(capture.params, keys));
+    const input = captureInput(capture.params, keys);
+    if ("refused" in input) throw new CallError(`cannot press '${keys}': ${input.refused}`);
+    return this.completeCapture(input.dtmf);
   }
 
   /** The caller says nothing until the prompt times out (8x8 reports dtmf null). */

@@ -113,6 +113,25 @@ describe("ivr call", () => {
     expect(stdout).toMatch(/summary stored for session/);
   });
 
+  it("--at sets the call's clock: the menu in office hours, the closed message on a Sunday", async () => {
+    const open = await ivr(["call", "cli-demo", "--url", server.url, "--at", "2026-11-24T10:00:00+08:00"], "1\n");
+    expect(open.stdout).toMatch(/as if it were 2026-11-24T02:00:00\.000Z/);
+    expect(open.stdout).toMatch(/For sales press 1\.[\s\S]*\[transfer to \+65\*\*\*\*0006\]/);
+    const closed = await ivr(["call", "cli-demo", "--url", server.url, "--at", "2026-11-22T10:00:00+08:00"]);
+    expect(closed.stdout).toMatch(/We are closed\.\n\[hangs up\]/);
+    expect((await ivr(["call", "cli-demo", "--url", server.url, "--at", "2026-11-24T10:00"])).code).toBe(2);
+  });
+
+  it("asks again for a key a phone does not have, and says that Ctrl-D hangs up", async () => {
+    const at = ["--at", "2026-11-24T10:00:00+08:00"];
+    const { code, stdout } = await ivr(["call", "cli-demo", "--url", server.url, ...at], "x\n12\n");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Ctrl-D hangs up\)> x\n\[a phone has only the keys 0-9, \* and #, not 'x': try again\]/);
+    // "12" at a one-key menu: 8x8 keeps the first key only, as `ivr test` does
+    expect(stdout).toMatch(/\[transfer to \+65\*\*\*\*0006\]/);
+    expect(stdout).toMatch(/summary stored for session/);
+  });
+
   it("says how to start the server when none answers", async () => {
     const { code, stderr } = await ivr(["call", "cli-demo", "--url", "http://127.0.0.1:9"]);
     expect(code).toBe(1);

@@ -4,6 +4,7 @@ import {
   actionCompletedEvent,
   callflowEndsCall,
   callReceivedEvent,
+  captureInput,
   describeAction,
   lastActionName,
   newSimulatedCall,
@@ -86,5 +87,26 @@ describe("callflow helpers", () => {
     );
     expect(describeAction(transfer)).toBe("[transfer to +65****0000]");
     expect(describeAction({ action: "hangup" })).toBe("[hangs up]");
+  });
+});
+
+describe("the phone simulation (captureInput), shared by ivr call and ivr test", () => {
+  const menu = { minDigits: 1, maxDigits: 1, completeOnHash: false };
+  const account = { minDigits: 8, maxDigits: 8, completeOnHash: true };
+
+  it("keeps what 8x8's capture keeps: keys past maxDigits dropped, spaces ignored, # ending the input", () => {
+    expect(captureInput(menu, "12")).toEqual({ dtmf: "1" });
+    expect(captureInput(account, "1234 5678#")).toEqual({ dtmf: "12345678#" });
+    expect(captureInput(account, "123#")).toEqual({ dtmf: null }); // too short: a failed capture
+  });
+
+  it("reports nothing typed as no input", () => {
+    expect(captureInput(menu, "")).toEqual({ dtmf: null });
+    expect(captureInput(menu, "  ")).toEqual({ dtmf: null });
+  });
+
+  it("refuses keys a phone does not have, saying which", () => {
+    expect(captureInput(menu, "a")).toEqual({ refused: "a phone has only the keys 0-9, * and #, not 'a'" });
+    expect(captureInput(account, "1234567B")).toHaveProperty("refused");
   });
 });

@@ -1,23 +1,28 @@
 /**
- * `ivr call <flow> [--url http://localhost:3000] [--caller E164]`: an interactive phone in the terminal against the
- * local server (`npm start`). Prints what the caller hears; each line typed is sent as the keys pressed, spaces
- * removed (an empty line is no input, i.e. the caller let the prompt time out; Ctrl-D or the end of piped input
- * hangs up). Works with piped stdin too, one line per prompt; e.g. report a lost card (menu 1, then a 16 digit
- * card number that passes the Luhn check) and be transferred:
+ * `ivr call <flow> [--url http://localhost:3000] [--caller E164] [--at ISO-8601] [--var name=value ...]`: an
+ * interactive phone in the terminal against the local server (`npm start`). Prints what the caller hears; each
+ * line typed is the keys pressed, as 8x8 would report them (the phone simulation `ivr test` uses: keys past the
+ * prompt's maxDigits are dropped, a letter is refused and asked for again; an empty line is no input, i.e. the
+ * caller let the prompt time out; Ctrl-D or the end of piped input hangs up). Works with piped stdin too, one line
+ * per prompt; e.g. report a lost card (menu 1, then a 16 digit card number that passes the Luhn check) and be
+ * transferred:
  *   printf '1\n4111111111111111\n' | npx ivr call card-services
- * The call runs on the server's clock: acme-support checks its Singapore office hours first, so out of hours it
- * answers with the closed message and hangs up whatever keys are piped.
+ * The call runs on the server's clock unless --at sets its own: acme-support checks its Singapore office hours
+ * first, so `--at 2026-11-24T10:00:00+08:00` (a Tuesday morning) reaches its menu whenever you try it.
  */
 import { createInterface } from "node:readline";
+import { parseInstant } from "../../local/clock.js";
 import { PhoneError, placeCall } from "../../local/phone.js";
 import { DEFAULT_CALLER } from "../../local/simulated-8x8.js";
 import { parseVarArgs } from "../../outbound/inputs.js";
 import { parseCommandLine, usageError } from "../args.js";
 
-const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164] [--var name=value ...]
+const USAGE = `usage: ivr call <flow> [--url http://localhost:3000] [--caller E164] [--at ISO-8601]
+                [--var name=value ...]
 
   --url     the local server (default: $IVR_URL, else http://localhost:3000)
   --caller  the calling number (default ${DEFAULT_CALLER}); for an outbound call, the number rung
+  --at      the call's clock starts at this instant, e.g. 2026-11-24T10:00:00+08:00 (for flows with hours)
   --var     a value for one of the flow's inputs (repeatable): the flow then rings you, as \`ivr dial\` would
 
 Type the keys for each prompt and press Enter; an empty line is no input; Ctrl-D hangs up.
@@ -27,7 +32,12 @@ When the server checks a webhook secret (WEBHOOK_SECRET), the same variable must
 const COMMAND = {
   name: "call",
   usage: USAGE,
-  options: { url: { type: "string" }, caller: { type: "string" }, var: { type: "string", multiple: true } },
+  options: {
+    url: { type: "string" },
+    caller: { type: "string" },
+    at: { type: "string" },
+    var: { type: "string", multiple: true },
+  },
   positionals: { min: 1, max: 1, what: "flow id" },
 } as const;
 
@@ -46,6 +56,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!/^\+[1-9][0-9]{6,14}$/.test(caller)) {
     return usageError(COMMAND, `--caller '${caller}' is not an E.164 number like +6590000001`);
   }
+  let at: Date | undefined;
+  try {
+    at = values.at === undefined ? undefined : parseInstant(values.at, "--at");
+  } catch (err) {
+    return usageError(COMMAND, err instanceof Error ? err.message : String(err));
+  }
 
   const url = values.url ?? process.env.IVR_URL ?? "http://localhost:3000";
   const interactive = process.stdin.isTTY === true;
@@ -59,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       caller,
       inputs,
       ...(secret ? { headers: { [headerName]: secret } } : {}),
+      ...(at && { at }),
       hear: (line) => process.stdout.write(`${line}\n`),
       readKeys: async (prompt) => {
         const line = await lines.next(prompt);

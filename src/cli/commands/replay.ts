@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { compileFlowSource, formatDiagnostics } from "../../language/index.js";
 import { syntheticEvent } from "../../local/apigw-adapter.js";
+import { parseInstant } from "../../local/clock.js";
 import { openLocalDynamo } from "../../local/local-dynamo.js";
 import { findLocalServer, postSummary } from "../../local/local-server-client.js";
 import { parseDtmfList, ReplayError, replayCall, replayJson, summaryEvent } from "../../local/replay.js";
@@ -166,12 +167,7 @@ function check(values: { dtmf?: string[]; caller?: string; to?: string; at?: str
     throw new Error(`--to '${values.to}' is not an E.164 number like +6531234567`);
   }
   // An instant, not a wall-clock time: without a zone "10:00" would mean the machine's zone, silently.
-  if (values.at !== undefined && !/(Z|[+-]\d\d:?\d\d)$/i.test(values.at)) {
-    throw new Error(`--at '${values.at}' needs a time zone (Z or +08:00), e.g. 2026-03-02T10:00:00+08:00`);
-  }
-  if (values.at !== undefined && Number.isNaN(Date.parse(values.at))) {
-    throw new Error(`--at '${values.at}' is not an ISO-8601 date-time`);
-  }
+  if (values.at !== undefined) parseInstant(values.at, "--at");
   return {
     file,
     dtmf: parseDtmfList(values.dtmf ?? []),
