@@ -123,9 +123,14 @@ export function parseScenarioFile(text: string, file: string, machines?: readonl
   const empty = { file, flow: "", scenarios: [] };
   if (parsed.diagnostics.some((d) => d.severity === "error")) return { ...empty, diagnostics: parsed.diagnostics };
 
-  validateRaw ??= new Ajv({ allErrors: true, strict: false }).compile(scenarioSchema);
+  validateRaw ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(scenarioSchema);
   if (!validateRaw(parsed.data)) {
-    const diagnostics = schemaDiagnostics(validateRaw.errors ?? [], (path) => parsed.locator.place(path), file);
+    const diagnostics = schemaDiagnostics(
+      validateRaw.errors ?? [],
+      parsed.data,
+      (path, which) => parsed.locator.place(path, which),
+      file,
+    );
     return { ...empty, diagnostics };
   }
   const raw = parsed.data as RawFile;
@@ -291,12 +296,22 @@ function invalidRegex(text: string): string | undefined {
   }
 }
 
+const STEP_FORMS =
+  'a step is one of `press: "<keys>"`, `silence`, `hangup`, `fault: store|store-write`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended, requests)';
+
+/** What a step may be, from the schema's own forms: its keys, and the steps written as a word (silence, hangup). */
+const STEP_WORDS = (() => {
+  const forms = (scenarioSchema.definitions.step as { oneOf: { properties?: object; enum?: string[] }[] }).oneOf;
+  return {
+    keys: forms.flatMap((form) => Object.keys(form.properties ?? {})),
+    words: forms.flatMap((form) => form.enum ?? []),
+  };
+})();
+
+type Place = (path: (string | number)[], which?: "key" | "value") => { line: number; col: number };
+
 /** One message per offending place; a step that fits none of its forms gets a single readable message. */
-function schemaDiagnostics(
-  errors: ErrorObject[],
-  place: (path: (string | number)[]) => { line: number; col: number },
-  file: string,
-): Diagnostic[] {
+function schemaDiagnostics(errors: ErrorObject[], data: unknown, place: Place, file: string): Diagnostic[] {
   const out = new Map<string, Diagnostic>();
   for (const err of errors) {
     const path = pointerToPath(err.instancePath);
@@ -305,18 +320,40 @@ function schemaDiagnostics(
     const where = isStep ? path.slice(0, stepAt + 2) : path;
     const key = where.join("/");
     if (out.has(key) && isStep) continue;
-    const message = isStep
-      ? 'a step is one of `press: "<keys>"`, `silence`, `hangup`, `fault: store|store-write`, or expectations (hears, notHears, plays, action, transferTo, recorded, state, vars, ended, requests)'
-      : describeError(err);
-    out.set(key + (isStep ? "" : `#${out.size}`), {
-      file,
-      ...place(where),
-      severity: "error",
-      rule: "scenario",
-      message,
-    });
+    const diagnostic = isStep ? stepDiagnostic(valueAt(data, where), where, place) : keyDiagnostic(err, path, place);
+    out.set(key + (isStep ? "" : `#${out.size}`), { file, severity: "error", rule: "scenario", ...diagnostic });
   }
   return [...out.values()];
+}
+
+type Found = { line: number; col: number; message: string; hint?: string };
+
+/** A step that fits none of its forms: a mistyped key or word gets a did-you-mean, at the key. */
+function stepDiagnostic(step: unknown, path: (string | number)[], place: Place): Found {
+  if (typeof step === "string") {
+    const hint = didYouMeanHint(step, STEP_WORDS.words);
+    return { ...place(path), message: `unknown step '${step}'`, hint: hint ?? STEP_FORMS };
+  }
+  const unknown =
+    step !== null && typeof step === "object" ? Object.keys(step).find((k) => !STEP_WORDS.keys.includes(k)) : undefined;
+  if (unknown === undefined) return { ...place(path), message: STEP_FORMS };
+  const hint = didYouMeanHint(unknown, STEP_WORDS.keys);
+  return { ...place([...path, unknown], "key"), message: `unknown step key '${unknown}'`, hint: hint ?? STEP_FORMS };
+}
+
+/** Anything else; an unknown key gets a did-you-mean among the keys allowed there, at the key. */
+function keyDiagnostic(err: ErrorObject, path: (string | number)[], place: Place): Found {
+  if (err.keyword !== "additionalProperties") return { ...place(path), message: describeError(err) };
+  const name = (err.params as { additionalProperty: string }).additionalProperty;
+  const allowed = Object.keys((err.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+  const hint = didYouMeanHint(name, allowed);
+  return { ...place([...path, name], "key"), message: describeError(err), ...(hint && { hint }) };
+}
+
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let value = data;
+  for (const part of path) value = (value as Record<string | number, unknown> | undefined)?.[part];
+  return value;
 }
 
 function describeError(err: ErrorObject): string {

@@ -103,6 +103,28 @@ scenarios:
       "8:28 [scenario-reference] unknown state 'agnet' (did you mean 'agent'?)",
     ]);
   });
+
+  it("suggests the key or step meant by a typo, at the key", () => {
+    const shown = parseScenarioFile(
+      `flow: demo
+scenarios:
+  - name: typos
+    steps:
+      - hear: "Welcome"
+      - silense
+      - { hears: "Goodbye", tranferTo: "+6560000000" }
+    sumary: true
+`,
+      "typos.test.yaml",
+      [demo],
+    ).diagnostics.map((d) => `${d.line}:${d.col} ${d.message}${d.hint ? ` (${d.hint})` : ""}`);
+    expect(shown).toEqual([
+      "8:5 scenarios.0: unknown key 'sumary' (did you mean 'summary'?)",
+      "5:9 unknown step key 'hear' (did you mean 'hears'?)",
+      "6:9 unknown step 'silense' (did you mean 'silence'?)",
+      "7:29 unknown step key 'tranferTo' (did you mean 'transferTo'?)",
+    ]);
+  });
 });
 
 describe("8x8's capture, simulated", () => {
