@@ -30,6 +30,17 @@ describe("README", () => {
     expect(readme.indexOf("npm test")).toBeLessThan(readme.indexOf("## "));
   });
 
+  it("dials outbound-only flows with --from, which they need (they have no number of their own)", () => {
+    const dials = [...readme.matchAll(/npx ivr dial (\S+)([^\n]*)/g)];
+    expect(dials.length).toBeGreaterThan(0);
+    for (const [line, flow, rest] of dials) {
+      const machine = machines.find((m) => m.flow === flow);
+      if (flow === "<flow>") continue; // the commands table
+      expect(machine, line).toBeDefined();
+      if (machine?.numbers.length === 0) expect(rest, line).toMatch(/--from \+\d+/);
+    }
+  });
+
   it("has a flow example that compiles without errors or warnings", () => {
     expect(flowBlock).toBeDefined();
     const { machine, diagnostics } = compileFlowSource(flowBlock as string, "README.md");

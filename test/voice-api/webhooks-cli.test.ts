@@ -1,4 +1,5 @@
 /** `ivr webhooks` against the local fake 8x8. */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,6 +130,59 @@ describe("ivr webhooks", () => {
     expect(await webhooks(["list"], deps)).toBe(1);
     expect(cli.errors.join("")).toMatch(/EIGHTBYEIGHT_API_KEY/);
     expect(cli.fake.requests).toEqual([]);
+  });
+
+  it("register checks the 8x8 key before asking AWS for anything", async () => {
+    const deps = webhookDeps(new MemorySecrets({ current: "c", previous: "" }), {
+      env: {},
+      secrets: async () => expect.fail("the secret was read"),
+      stackOutputs: async () => expect.fail("the stack was described"),
+    });
+    expect(await webhooks(["register"], deps)).toBe(1);
+    expect(cli.errors.join("")).toMatch(/ivr webhooks register: .*EIGHTBYEIGHT_API_KEY/);
+  });
+
+  it("says what to set when the AWS SDK has no region or credentials", async () => {
+    const fails = (error: Error) =>
+      webhookDeps(new MemorySecrets({ current: "c", previous: "" }), {
+        stackOutputs: async () => {
+          throw error;
+        },
+      });
+    expect(await webhooks(["register"], fails(new Error("Region is missing")))).toBe(1);
+    const credentials = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    expect(await webhooks(["register"], fails(credentials))).toBe(1);
+    const missing = Object.assign(new Error("Stack with id Callflow does not exist"), { name: "ValidationError" });
+    expect(await webhooks(["register"], fails(missing))).toBe(1);
+    const [region, creds, stack] = cli.errors;
+    expect(region).toMatch(/^ivr webhooks register: no AWS region: set AWS_REGION .* or pass --region/);
+    expect(creds).toMatch(/^ivr webhooks register: no AWS credentials: sign in as you do for `cdk deploy`/);
+    expect(stack).toMatch(/no stack Callflow in this account and region: deploy it .* --stack-outputs/);
+    expect(cli.fake.requests).toEqual([]);
+  });
+
+  it("says so for real, from the AWS SDK itself, on a machine with no AWS configuration", () => {
+    const home = mkdtempSync(join(tmpdir(), "callflow-no-aws-"));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: home,
+      EIGHTBYEIGHT_API_KEY: "key-1",
+      EIGHTBYEIGHT_SUBACCOUNT_ID: ACCOUNT,
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    const run = (extra: NodeJS.ProcessEnv) =>
+      spawnSync(process.execPath, ["bin/ivr.mjs", "webhooks", "register"], {
+        env: { ...env, ...extra },
+        encoding: "utf8",
+      });
+    const noRegion = run({});
+    expect(noRegion.status).toBe(1);
+    expect(noRegion.stderr).toMatch(/no AWS region: set AWS_REGION/);
+    const noCredentials = run({ AWS_REGION: "ap-southeast-1" });
+    expect(noCredentials.status).toBe(1);
+    expect(noCredentials.stderr).toMatch(/no AWS credentials/);
   });
 
   it("parses the secret JSON", () => {

@@ -5,6 +5,7 @@
  * dispatcher then places the calls.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { explainAwsError } from "../../deploy/aws-errors.js";
 import { DEFAULT_STACK_NAME, OUTPUT } from "../../deploy/stack-outputs.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
 import type { Campaign } from "../../outbound/campaign.js";
@@ -146,7 +147,7 @@ export async function run(argv: string[], deps: CampaignDeps = defaultDeps()): P
       deps.err(`ivr campaign: ${error.message}\n`);
       return 2;
     }
-    deps.err(`ivr campaign: ${error instanceof Error ? error.message : String(error)}\n`);
+    deps.err(`ivr campaign: ${explainAwsError(error)}\n`);
     return 1;
   }
 }

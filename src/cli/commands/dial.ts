@@ -4,6 +4,7 @@
  * positioned messages), its inputs checked (a refusal stops here too: nothing stored, nothing dialled), the version
  * stored so the Lambdas can load it, then the call placed and its session stored under 8x8's sessionId.
  */
+import { explainAwsError } from "../../deploy/aws-errors.js";
 import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import type { CompiledMachine } from "../../engine/machine.js";
 import { formatDiagnostics, hasErrors, loadFlows } from "../../language/index.js";
@@ -45,8 +46,8 @@ export interface DialDeps {
   now: () => Date;
   voiceApi: (options: VoiceApiOptions) => VoiceApiClient;
   stackOutputs: (stackName: string, region?: string) => Promise<StackOutputs>;
-  /** DynamoDB stores on the given table names (the environment's DYNAMODB_ENDPOINT applies) */
-  stores: (tables: { sessions: string; flowVersions: string }) => Promise<DialStores>;
+  /** DynamoDB stores on the given table names, in `region` (default the SDK's; DYNAMODB_ENDPOINT applies) */
+  stores: (tables: { sessions: string; flowVersions: string }, region?: string) => Promise<DialStores>;
 }
 
 async function dynamoStores(
@@ -72,7 +73,7 @@ const defaultDeps = (): DialDeps => ({
   now: () => new Date(),
   voiceApi: (options) => new VoiceApiClient(options),
   stackOutputs: describeStackOutputs,
-  stores: (tables) => dynamoStores(process.env, tables),
+  stores: (tables, region) => dynamoStores(region ? { ...process.env, AWS_REGION: region } : process.env, tables),
 });
 
 const COMMAND = {
@@ -144,10 +145,10 @@ export async function run(argv: string[], deps: DialDeps = defaultDeps()): Promi
     const api = deps.voiceApi(
       voiceApiOptionsFromEnv(deps.env, { ...(values.subaccount && { subAccountId: values.subaccount }) }),
     );
-    const stores = await deps.stores(await tableNames(values, deps));
+    const stores = await deps.stores(await tableNames(values, deps), values.region);
     return await dial(deps, api, stores, { machine, from, to: values.to, validMinutes, inputs: checked.inputs });
   } catch (error) {
-    deps.err(`ivr dial: ${error instanceof Error ? error.message : String(error)}\n`);
+    deps.err(`ivr dial: ${explainAwsError(error)}\n`);
     return 1;
   }
 }

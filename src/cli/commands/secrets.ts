@@ -5,6 +5,7 @@
  * from standard input, never from an argument: arguments end up in shell history and process listings.
  */
 
+import { explainAwsError } from "../../deploy/aws-errors.js";
 import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import { type OptionValues, parseCommandLine, suggestion, usageError } from "../args.js";
 import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
@@ -91,7 +92,7 @@ export async function run(argv: string[], deps: SecretsDeps = defaultDeps()): Pr
     }
     return await set(name, values, deps);
   } catch (error) {
-    deps.err(`ivr secrets: ${(error as Error).message}\n`);
+    deps.err(`ivr secrets: ${explainAwsError(error)}\n`);
     return 1;
   }
 }

@@ -7,6 +7,7 @@
  * old value have stopped, `rotate --finish` clears `previous`.
  */
 import { randomBytes } from "node:crypto";
+import { explainAwsError } from "../../deploy/aws-errors.js";
 import { DEFAULT_STACK_NAME, describeStackOutputs, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import {
   VoiceApiClient,
@@ -56,7 +57,8 @@ export interface WebhooksDeps {
   env: NodeJS.ProcessEnv;
   out: (text: string) => void;
   err: (text: string) => void;
-  secrets: () => Promise<SecretStore>;
+  /** the secret store in `region` (the --region flag; default the SDK's) */
+  secrets: (region?: string) => Promise<SecretStore>;
   stackOutputs: (stackName: string, region?: string) => Promise<StackOutputs>;
   voiceApi: (options: VoiceApiOptions) => VoiceApiClient;
   sleep: (ms: number) => Promise<void>;
@@ -97,7 +99,7 @@ const defaultDeps = (): WebhooksDeps => ({
   env: process.env,
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
-  secrets: () => secretsManagerStore(process.env.AWS_REGION),
+  secrets: (region) => secretsManagerStore(region ?? process.env.AWS_REGION),
   stackOutputs: describeStackOutputs,
   voiceApi: (options) => new VoiceApiClient(options),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -141,7 +143,7 @@ export async function run(argv: string[], deps: WebhooksDeps = defaultDeps()): P
         return values.finish ? await finishRotation(context) : await rotate(context);
     }
   } catch (error) {
-    deps.err(`ivr webhooks ${action}: ${error instanceof Error ? error.message : String(error)}\n`);
+    deps.err(`ivr webhooks ${action}: ${explainAwsError(error)}\n`);
     return 1;
   }
 }
@@ -188,6 +190,10 @@ class WebhooksContext {
 
 async function registerBoth(context: WebhooksContext, secret: string): Promise<void> {
   const api = context.api();
+  await registerWith(context, api, secret);
+}
+
+async function registerWith(context: WebhooksContext, api: VoiceApiClient, secret: string): Promise<void> {
   for (const [type, url] of Object.entries(await context.urls()) as ["VCA" | "VSS", string][]) {
     await api.registerWebhook({ type, url, httpAuthHeader: secret, enabled: true });
     context.deps.out(`registered ${type} -> ${url} (with the shared secret as httpAuthHeader)\n`);
@@ -195,9 +201,11 @@ async function registerBoth(context: WebhooksContext, secret: string): Promise<v
 }
 
 async function register(context: WebhooksContext): Promise<number> {
+  // The 8x8 key first, as `list` does: no AWS call is worth making without it.
+  const api = context.api();
   const arn = await context.value("secret-arn", OUTPUT.webhookSecretArn);
-  const secret = await (await context.deps.secrets()).read(arn);
-  await registerBoth(context, secret.current);
+  const secret = await (await context.deps.secrets(context.values.region)).read(arn);
+  await registerWith(context, api, secret.current);
   return 0;
 }
 
@@ -232,7 +240,7 @@ async function rotate(context: WebhooksContext): Promise<number> {
   // Fail before touching the secret if 8x8 cannot be reached with these credentials.
   context.api();
   await context.urls();
-  const store = await context.deps.secrets();
+  const store = await context.deps.secrets(context.values.region);
   const old = await store.read(arn);
   if (old.previous) {
     context.deps.err(
@@ -267,7 +275,7 @@ async function rotate(context: WebhooksContext): Promise<number> {
 
 async function finishRotation(context: WebhooksContext): Promise<number> {
   const arn = await context.value("secret-arn", OUTPUT.webhookSecretArn);
-  const store = await context.deps.secrets();
+  const store = await context.deps.secrets(context.values.region);
   const secret = await store.read(arn);
   if (!secret.previous) {
     context.deps.out("nothing to finish: the secret holds no previous value\n");
