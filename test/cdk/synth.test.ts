@@ -29,6 +29,8 @@ describe("npx cdk synth", () => {
     });
     const elapsed = Date.now() - started;
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    // cdk.json sets every feature flag, so a newcomer's first synth prints no "N feature flags are not configured"
+    expect(`${result.stdout}\n${result.stderr}`).not.toMatch(/feature flags? (are|is) not configured/);
     process.stderr.write(`npx cdk synth: ${elapsed} ms\n`);
 
     const template = JSON.parse(readFileSync(join(outdir, "Callflow.template.json"), "utf8")) as {
@@ -60,5 +62,15 @@ describe("npx cdk synth", () => {
     };
     const bundles = Object.values(assets.files).filter((f) => f.source.path.startsWith("asset."));
     expect(bundles.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("cdk.json", () => {
+  it("sets every feature flag aws-cdk-lib recommends (an upgrade that adds flags fails here until they are set)", () => {
+    const recommended = JSON.parse(
+      readFileSync(join(ROOT, "node_modules", "aws-cdk-lib", "recommended-feature-flags.json"), "utf8"),
+    ) as Record<string, unknown>;
+    const context = JSON.parse(readFileSync(join(ROOT, "cdk.json"), "utf8")).context as Record<string, unknown>;
+    expect(Object.keys(recommended).filter((flag) => !(flag in context))).toEqual([]);
   });
 });
