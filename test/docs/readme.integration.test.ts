@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFlowSource } from "../../src/language/index.js";
 import { parseScenarioFile, runScenario, type TestRig } from "../../src/testing/index.js";
 import { formatResult } from "../../src/testing/report.js";
+import { dynamoDbForTests } from "../support/dynamodb.js";
+import { runIvr } from "../support/ivr.js";
 import { exampleFlowRig, exampleMachines } from "../support/rig.js";
 
 const readme = readFileSync("README.md", "utf8");
@@ -39,6 +41,20 @@ describe("README", () => {
       expect(machine, line).toBeDefined();
       if (machine?.numbers.length === 0) expect(rest, line).toMatch(/--from \+\d+/);
     }
+  });
+
+  it("shows `ivr replay`'s output as it really prints it", async () => {
+    const example = /```sh\n\$ npx ivr (replay [^\n]+)\n```\n```json\n([\s\S]*?)```/.exec(readme);
+    expect(example).not.toBeNull();
+    const [, command, printed] = example as unknown as [string, string, string];
+    const { endpoint } = await dynamoDbForTests();
+    // acme-support looks the caller up in its CRM first: a closed loopback port here (no network in tests), the
+    // same answer a newcomer gets without the example back end
+    const env = { DYNAMODB_ENDPOINT: endpoint, CALLFLOW_SERVICE_URL_crm: "http://127.0.0.1:9" };
+    const run = await runIvr(command.split(" "), { env });
+    expect(run.code).toBe(0);
+    // if the flow changed, paste this output into the README
+    expect(run.stdout).toBe(printed);
   });
 
   it("has a flow example that compiles without errors or warnings", () => {
