@@ -8,7 +8,8 @@ import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
 import { alsoRoutedTo, FlowRegistry } from "../webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler } from "../webhooks/http-handlers.js";
-import { prepareOutboundSession } from "../webhooks/vca-service.js";
+import { DEFAULT_SESSION_TTL_SECONDS, prepareOutboundSession } from "../webhooks/vca-service.js";
+import { lagSeconds } from "./clock.js";
 import type { LocalDynamo } from "./local-dynamo.js";
 import { createLocalObservability } from "./observability.js";
 import type { VcaHandler } from "./replay.js";
@@ -35,6 +36,8 @@ export async function createReplayHandler(options: {
     now,
     // Real requests: the flow's URLs, or CALLFLOW_SERVICE_URL_<service>; secrets from CALLFLOW_SECRET_<name>.
     fetcher: createFetchPerformer({ secrets: envSecrets(), logger, metrics }),
+    // --at in the past: DynamoDB Local expires the session by the real clock, so it lives that much longer
+    sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS + lagSeconds(now()),
   };
   return { vca: createVcaHandler(deps), vss: createVssHandler(deps) };
 }
@@ -55,7 +58,8 @@ export function replayDialOut(options: {
   return async (sessionId) => {
     const flows = new FlowRegistry([machine], dynamo.flowVersions);
     const callflow = await prepareOutboundSession(
-      { sessions: dynamo.sessions, flows },
+      // --at in the past: the session lives longer by the lag, as the inbound replay's do
+      { sessions: dynamo.sessions, flows, sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS + lagSeconds(now()) },
       { flow: machine.flow, sessionId, caller, called, now: now(), inputs },
     );
     const record = await dynamo.sessions.get(sessionId, now());

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalServer, startLocalServer } from "../../src/local/server.js";
+import { createDocumentClient } from "../../src/store/dynamodb-client.js";
+import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { dynamoDbForTests } from "../support/dynamodb.js";
 import { runIvr } from "../support/ivr.js";
 
@@ -86,6 +88,25 @@ describe("ivr replay", () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ended: true, turns: [{ clientActionId: "closed:1" }] });
   });
+
+  // inbound, and outbound (a flow with inputs: the session the replay dials for it)
+  const REMINDER = join(import.meta.dirname, "..", "..", "flows", "appointment-reminder.yaml");
+  const REMINDER_VARS = ["--var", "patient=Ann Lee", "--var", "clinic=Harbourfront Dental", "--var", "time=10:30"];
+  it.each([
+    ["cli-demo", () => [join(dir, "cli-demo.yaml")]],
+    ["appointment-reminder", () => [REMINDER, ...REMINDER_VARS]],
+  ])(
+    "--at in the past: %s's session outlives the frozen clock, or DynamoDB Local would sweep it mid-call",
+    async (flow, args) => {
+      const { code, stderr } = await ivr(["replay", ...args(), "--at", "2025-03-03T10:00:00+08:00"]);
+      expect(code).toBe(0);
+      const sessionId = /session ([0-9a-f-]{36})/.exec(stderr)?.[1] as string;
+      const stored = await new DynamoSessionStore(createDocumentClient({ endpoint })).get(sessionId, new Date());
+      // read by the real clock: still there, a week and more after the instant the call was frozen at
+      expect(stored?.session.flow).toBe(flow);
+      expect(stored!.expiresAt * 1000).toBeGreaterThan(Date.now());
+    },
+  );
 
   it("prints checker errors with file:line:col and exits 1", async () => {
     const broken = join(dir, "broken.yaml");
