@@ -40,7 +40,7 @@ export async function measureEncryption(options: BenchOptions): Promise<Measurem
     rev: 4,
     sensitive,
     lastEventId: "e4",
-    lastAnswer: { clientActionId: session.clientActionId, callflow: [] },
+    lastAnswer: JSON.stringify({ clientActionId: session.clientActionId, callflow: [] }),
     expiresAt: Math.floor(now.getTime() / 1000) + 3600,
   };
   const failures: string[] = [];

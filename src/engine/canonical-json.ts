@@ -1,7 +1,7 @@
 /**
  * Canonical JSON: `JSON.stringify` with every object's keys sorted (UTF-16 code unit order) and no whitespace, so
- * equal values always give the same bytes. A flow's version hashes it (src/language/version.ts), and the webhook
- * answers use it where bytes must match an earlier answer.
+ * equal values always give the same bytes. A flow's version hashes it (src/language/version.ts), and session items
+ * from before answers were stored as text are read back as the canonical JSON they were answered with.
  *
  * Plain string building, no replacer and no intermediate objects; quoted keys come from a cache (a machine of
  * thousands of states is mostly the same few keys). `writeCanonicalJson` hands the text over in pieces as it goes,

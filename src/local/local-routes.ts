@@ -80,7 +80,7 @@ export function mountLocalApi(router: LocalRouter, stack: LocalStack): void {
       version: machine.version,
       from,
       to: request.to,
-      ...record?.lastAnswer,
+      ...(record?.lastAnswer !== undefined && (JSON.parse(record.lastAnswer) as object)),
     });
   });
 }

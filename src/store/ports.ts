@@ -3,7 +3,6 @@
  * The domain (src/webhooks) depends on these interfaces only.
  */
 import type { CallOutcome } from "../analytics/outcome.js";
-import type { VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { FetchEffect, Session, Transition } from "../engine/session.js";
 
@@ -14,8 +13,8 @@ export interface SessionRecord {
   rev: number;
   /** eventId of the last VCA event that advanced (or created) the session */
   lastEventId?: string;
-  /** the answer we gave to lastEventId: a redelivery of that event gets exactly this back */
-  lastAnswer?: VcaAnswer;
+  /** the answer we gave to lastEventId, as the JSON text that was sent: a redelivery gets exactly these bytes */
+  lastAnswer?: string;
   /** epoch seconds; DynamoDB TTL deletes lazily, so readers treat expiresAt <= now as absent */
   expiresAt: number;
   /** set once the VSS arrived */
@@ -65,7 +64,7 @@ export interface FallbackWrite {
   marker: FallbackMarker;
   /** the event answered with the fallback, and that answer: a redelivery of the event gets it again */
   eventId: string;
-  answer: VcaAnswer;
+  answer: string;
   /**
    * The session as the caller heard it (ended where the fallback happened). Present: the item is written whether or not
    * it exists, covering a create that timed out and lands later. Absent (the session could not even be read): only

@@ -1,4 +1,5 @@
 /** How a SessionRecord is laid out as a DynamoDB item, shared by the DynamoDB and in-memory adapters. */
+import { canonicalJson } from "../engine/canonical-json.js";
 import type { Session } from "../engine/session.js";
 import { MASK } from "../observability/masking.js";
 import type { FallbackMarker, SessionRecord } from "./ports.js";
@@ -45,7 +46,7 @@ export function sessionRecordFromItem(item: Record<string, unknown>): SessionRec
     expiresAt: item.expiresAt as number,
   };
   if (item.lastEventId !== undefined) record.lastEventId = item.lastEventId as string;
-  if (item.lastAnswer !== undefined) record.lastAnswer = item.lastAnswer as SessionRecord["lastAnswer"];
+  if (item.lastAnswer !== undefined) record.lastAnswer = answerText(item.lastAnswer);
   if (item.endedAt !== undefined) record.endedAt = item.endedAt as string;
   if (fallback !== undefined) record.fallback = fallback;
   if (item.claim !== undefined) record.claim = item.claim as SessionRecord["claim"];
@@ -85,4 +86,13 @@ export async function openedSessionRecord(
   const record = sessionRecordFromItem({ ...rest, session: { ...stored, vars } });
   record.sensitive = Object.keys(sealed.vars);
   return record;
+}
+
+/**
+ * The stored answer as the text that was sent. Items written before answers were stored as text hold a map, and
+ * were answered with canonical JSON (keys sorted): a redelivery for such a call, in flight across the deploy, gets
+ * those very bytes again.
+ */
+function answerText(stored: unknown): string {
+  return typeof stored === "string" ? stored : canonicalJson(stored);
 }

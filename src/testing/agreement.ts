@@ -4,19 +4,12 @@
  * caller actually heard, whatever landed late.
  */
 import type { VcaAnswer } from "../engine/callflow.js";
+import { canonicalJson } from "../engine/canonical-json.js";
 import type { SessionRecord, SummaryRecord } from "../store/ports.js";
 
 /** A fallback answer: the apology or the flow's onError (error:<turn>). */
 export function isFallbackAnswer(answer: VcaAnswer): boolean {
   return answer.clientActionId.startsWith("error:");
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : item,
-  );
 }
 
 /**
@@ -33,10 +26,9 @@ export function disagreements(heard: VcaAnswer, record: SessionRecord | undefine
     if (summary?.finalState !== undefined) why.push("the summary describes a session that is not stored");
     return why;
   }
-  if (canonical(record.lastAnswer) !== canonical(heard)) {
-    why.push(
-      `the stored answer is ${record.lastAnswer?.clientActionId ?? "none"}, the caller heard ${heard.clientActionId}`,
-    );
+  const stored = record.lastAnswer === undefined ? undefined : (JSON.parse(record.lastAnswer) as VcaAnswer);
+  if (canonicalJson(stored) !== canonicalJson(heard)) {
+    why.push(`the stored answer is ${stored?.clientActionId ?? "none"}, the caller heard ${heard.clientActionId}`);
   }
   if (fellBack && !record.fallback) why.push("the caller heard the fallback but the session has no fallback marker");
   if (fellBack && record.session.status !== "ended") why.push("the caller heard the fallback but the session goes on");

@@ -5,7 +5,6 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type { VcaAnswer } from "../engine/callflow.js";
-import { canonicalJson } from "../engine/canonical-json.js";
 import { fallbackActions } from "../engine/engine.js";
 import { errorFields, withCorrelation } from "../observability/logger.js";
 import { countMetric, flushMetrics, MetricName } from "../observability/metrics.js";
@@ -51,7 +50,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
  * not keep the key order of maps, so sorting makes the duplicate's answer byte-identical to the original's.
  */
 function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
-  return { statusCode, headers: JSON_HEADERS, body: canonicalJson(body) };
+  return { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
 
 /** The answer to a body over the limit; the local server sends the same one when it stops reading a request. */
@@ -128,14 +127,15 @@ export function createVcaHandler(deps: WebhookDeps): ProxyHandler {
       const vca = toVcaEvent(valid.value);
       return await withCorrelation({ ...keys, sessionId: vca.sessionId, callId: vca.callId }, async () => {
         const result = await handleVcaEvent({ ...deps, deadline }, vca);
+        // One line per event: what came in, what the call did, what went out.
         deps.logger.info("VCA answered", {
           eventId: vca.eventId,
           callStatus: vca.callStatus,
           outcome: result.outcome,
-          clientActionId: result.answer.clientActionId,
-          actions: result.answer.callflow.map((a) => a.action),
+          clientActionId: result.clientActionId,
+          ...result.moved,
         });
-        return respond(200, result.answer);
+        return { statusCode: 200, headers: JSON_HEADERS, body: result.body };
       });
     } catch (err) {
       // The domain answers every valid event itself, so this is a bug here; a live call still gets the apology.

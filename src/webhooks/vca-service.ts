@@ -2,7 +2,8 @@
  * The Voice Call Action domain: one VCA event in, one answer out, with the session advanced exactly once per
  * eventId however often (and however concurrently) 8x8 delivers it.
  *
- * - Duplicates (same eventId) get the stored answer back, byte for byte.
+ * - Duplicates (same eventId) get the stored answer back, byte for byte: the session stores the answer's JSON as
+ *   it was sent (`lastAnswer`), and a redelivery is answered with that very text, without serialising anything.
  * - A stale clientActionId (an event answering an older prompt) never advances the session: the current prompt is
  *   re-issued.
  * - Writes are conditional on the session's revision; a lost race is retried once from the winner's record.
@@ -87,8 +88,22 @@ export type VcaOutcome =
   | "fallback";
 
 export interface VcaResult {
-  answer: VcaAnswer;
+  /** the answer's JSON, as sent: the very text the session stores as `lastAnswer` */
+  body: string;
   outcome: VcaOutcome;
+  clientActionId: string;
+  /** what this event did to the call, for the one log line per event (none for stored answers sent again) */
+  moved?: { flow: string; version: string; from: string | null; to: string; ended: boolean };
+}
+
+/** An answer worked out by this event, serialised once: the response body and the stored `lastAnswer`. */
+function sent(answer: VcaAnswer, outcome: VcaOutcome, moved?: VcaResult["moved"]): VcaResult {
+  return { body: JSON.stringify(answer), outcome, clientActionId: answer.clientActionId, ...(moved && { moved }) };
+}
+
+/** A stored answer sent again (a duplicate, a stale event, a re-issued prompt): its text, untouched. */
+function again(record: SessionRecord, outcome: VcaOutcome): VcaResult {
+  return { body: record.lastAnswer as string, outcome, clientActionId: record.session.clientActionId };
 }
 
 /** Raised inside the service for conditions that end in the fallback answer. */
@@ -118,8 +133,9 @@ export async function handleVcaEvent(outer: VcaDeps, event: VcaEvent): Promise<V
     });
     const machine = context.machine ?? routedMachine(deps, event);
     const result = fallback(deps, machine, context.session, now);
-    await recordFallback(outer, event, context, result, now);
-    return { answer: result.answer, outcome: result.outcome };
+    const answered = sent(result.answer, result.outcome);
+    await recordFallback(outer, event, context, result, answered.body, now);
+    return answered;
   } finally {
     if (!outer.deadline) deadline.dispose();
   }
@@ -135,6 +151,7 @@ async function recordFallback(
   event: VcaEvent,
   context: FaultContext,
   result: ReturnType<typeof fallback>,
+  body: string,
   now: Date,
 ): Promise<void> {
   const { session, machine } = context;
@@ -142,7 +159,7 @@ async function recordFallback(
     sessionId: event.sessionId,
     marker: { at: now.toISOString(), turn: session?.turn ?? echoedTurn(event), state: result.visited[0] ?? null },
     eventId: event.eventId,
-    answer: result.answer,
+    answer: body,
     expiresAt: expiresAt(deps, now),
   };
   if (session) {
@@ -198,7 +215,7 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
       direction: event.direction,
     });
     countMetric(deps.metrics, MetricName.UnroutedCalls, undefined);
-    return { answer: unroutedAnswer(), outcome: "unrouted" };
+    return sent(unroutedAnswer(), "unrouted");
   }
   context.machine = machine;
   const session = newSession(
@@ -218,26 +235,20 @@ async function startSession(deps: VcaDeps, event: VcaEvent, now: Date, context: 
   const done = await completeStep(deps, machine, first, { eventId: event.eventId, base: undefined, expiresAt: expiry });
   if (!done.ok) return lostStart(deps, event, done.current, now, context);
   const step = done.step;
-  const answer = answerOf(step);
+  const result = sent(answerOf(step), "started", moved(machine, null, step.session));
   const record: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, step.session),
     rev: (done.base?.rev ?? 0) + 1,
     sensitive: machine.sensitive,
     lastEventId: event.eventId,
-    lastAnswer: answer,
+    lastAnswer: result.body,
     expiresAt: expiry,
   };
   const outcome = done.base ? await writeOver(deps, done, record) : await deps.sessions.create(record, now);
   if (outcome.ok) {
     countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
     recordVisits(deps, step);
-    deps.logger.info("Call started", {
-      flow: machine.flow,
-      version: machine.version,
-      direction: event.direction,
-      state: step.session.state,
-    });
-    return { answer, outcome: "started" };
+    return result;
   }
   return lostStart(deps, event, outcome.current, now, context);
 }
@@ -288,7 +299,7 @@ async function resumeOutbound(deps: VcaDeps, event: VcaEvent, now: Date, context
     flow: record.session.flow,
     state: record.session.state,
   });
-  return { answer: record.lastAnswer, outcome: "reissued" };
+  return again(record, "reissued");
 }
 
 async function continueSession(deps: VcaDeps, event: VcaEvent, now: Date, context: FaultContext): Promise<VcaResult> {
@@ -316,7 +327,7 @@ async function advance(
   context.session = session;
   if (record.lastEventId === event.eventId && record.lastAnswer) return duplicate(deps, record);
   if (session.status === "ended" || record.endedAt !== undefined) {
-    return { answer: { clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, outcome: "ended" };
+    return sent({ clientActionId: session.clientActionId, callflow: [{ action: "hangup" }] }, "ended");
   }
   // Another delivery is making a request for this session: judge this event once it has answered.
   if (record.claim) return advance(deps, event, await settleClaim(deps, record, now, context), now, context, mayRetry);
@@ -333,13 +344,13 @@ async function advance(
   if (!done.ok) return lostRace(deps, event, done.current, now, context, mayRetry);
   const step = done.step;
   const base = done.base ?? record;
-  const answer = answerOf(step);
+  const result = sent(answerOf(step), "advanced", moved(machine, session.state, step.session));
   const next: SessionRecord = {
     session: withoutSecretsOnceEnded(machine, step.session),
     rev: base.rev + 1,
     sensitive: machine.sensitive,
     lastEventId: event.eventId,
-    lastAnswer: answer,
+    lastAnswer: result.body,
     expiresAt: expiry,
     ...(base.endedAt !== undefined && { endedAt: base.endedAt }),
     ...(base.fallback !== undefined && { fallback: base.fallback }),
@@ -347,14 +358,7 @@ async function advance(
   const outcome = await writeOver(deps, done, next);
   if (outcome.ok) {
     recordVisits(deps, step);
-    deps.logger.info("Call advanced", {
-      flow: session.flow,
-      version: session.version,
-      from: session.state,
-      to: step.session.state,
-      ended: step.session.status === "ended",
-    });
-    return { answer, outcome: "advanced" };
+    return result;
   }
   return lostRace(deps, event, outcome.current, now, context, mayRetry);
 }
@@ -477,7 +481,7 @@ async function takeOver(
     rev: base.rev + 1,
     sensitive: machine.sensitive,
     lastEventId: claim.eventId,
-    lastAnswer: answerOf(done.step),
+    lastAnswer: JSON.stringify(answerOf(done.step)),
     expiresAt: expiry,
     ...(base.endedAt !== undefined && { endedAt: base.endedAt }),
     ...(base.fallback !== undefined && { fallback: base.fallback }),
@@ -513,7 +517,7 @@ function answersCurrentPrompt(event: VcaEvent, record: SessionRecord): boolean {
 function duplicate(deps: VcaDeps, record: SessionRecord): VcaResult {
   countMetric(deps.metrics, MetricName.DuplicateEvents, record.session.flow);
   deps.logger.info("Duplicate VCA event; answering as before", { flow: record.session.flow });
-  return { answer: record.lastAnswer as VcaAnswer, outcome: "duplicate" };
+  return again(record, "duplicate");
 }
 
 function stale(deps: VcaDeps, event: VcaEvent, record: SessionRecord, why: string): VcaResult {
@@ -526,21 +530,23 @@ function stale(deps: VcaDeps, event: VcaEvent, record: SessionRecord, why: strin
     received: event.clientActionId ?? null,
   });
   if (!record.lastAnswer) throw new VcaFault("stored session has no answer to re-issue");
-  return { answer: record.lastAnswer, outcome: "stale" };
+  return again(record, "stale");
 }
 
 /** The apology for an event whose session is unknown: nothing to mark. */
 function fallbackResult(deps: VcaDeps, now: Date): VcaResult {
   const { answer, outcome } = fallback(deps, undefined, undefined, now);
-  return { answer, outcome };
+  return sent(answer, outcome);
+}
+
+/** Where the call went: logged once per event with the answer (http-handlers.ts). */
+function moved(machine: CompiledMachine, from: string | null, session: Session): VcaResult["moved"] {
+  return { flow: machine.flow, version: machine.version, from, to: session.state, ended: session.status === "ended" };
 }
 
 function recordVisits(deps: VcaDeps, step: StepResult): void {
   deps.onStep?.(step);
   countMetric(deps.metrics, MetricName.StateVisits, step.session.flow, step.visited.length);
-  if (step.visited.length > 0) {
-    deps.logger.debug("State visits", { flow: step.session.flow, visited: step.visited });
-  }
 }
 
 export interface OutboundSessionInput {
@@ -617,7 +623,7 @@ export async function prepareOutboundSession(
     session: step.session,
     rev: 1,
     sensitive: machine.sensitive,
-    lastAnswer: answerOf(step),
+    lastAnswer: JSON.stringify(answerOf(step)),
     expiresAt: Math.floor(input.now.getTime() / 1000) + (deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
   };
   const outcome = await deps.sessions.create(record, input.now);

@@ -6,6 +6,7 @@
 import { callCompletedEvent } from "../analytics/event.js";
 import { callDurationMs, classifyOutcome, type OutcomeKind } from "../analytics/outcome.js";
 import type { EventPublisher } from "../analytics/publisher.js";
+import type { VcaAnswer } from "../engine/callflow.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import { errorFields, type Logger, withholdValues } from "../observability/logger.js";
 import { maskPhone, maskVars } from "../observability/masking.js";
@@ -158,7 +159,7 @@ async function summarise(
     session,
     sessionStatus: payload.sessionStatus,
     ...(record.lastEventId !== undefined && { lastEventId: record.lastEventId }),
-    ...(record.lastAnswer !== undefined && { lastAnswer: record.lastAnswer }),
+    ...(record.lastAnswer !== undefined && { lastAnswer: JSON.parse(record.lastAnswer) as VcaAnswer }),
     ...(record.fallback !== undefined && { fallback: record.fallback }),
     ...(machine !== undefined && { machine }),
   });

@@ -1,5 +1,6 @@
 /** The store adapters against DynamoDB Local: the shared contract plus what only DynamoDB can show. */
 import { DescribeTimeToLiveCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureTables } from "../../src/store/create-tables.js";
@@ -8,6 +9,7 @@ import { DynamoFlowVersionStore } from "../../src/store/dynamodb-flow-version-st
 import { DynamoSessionStore } from "../../src/store/dynamodb-session-store.js";
 import { createDynamoStores } from "../../src/store/dynamodb-stores.js";
 import { flowVersionItem } from "../../src/store/flow-version-item.js";
+import { sessionItem } from "../../src/store/session-item.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, tableName } from "../../src/store/tables.js";
 import { countingDocumentClient, dynamoDbForTests, type TestDynamoDb, uniqueId } from "../support/dynamodb.js";
 import { advanced, machine, NOW, sessionRecord } from "./fixtures.js";
@@ -92,6 +94,21 @@ describe("DynamoDB adapters, beyond the contract", () => {
     );
     expect(Item?.expiresAt).toEqual({ N: String(record.expiresAt) });
     expect(Item?.session?.M?.state).toEqual({ S: "main" });
+  });
+
+  it("reads an answer stored as a map (before answers were text) as the canonical JSON it was sent as", async () => {
+    const record = sessionRecord(uniqueId());
+    const answer = {
+      clientActionId: "main:1",
+      callflow: [{ action: "say", params: { voiceProfile: "en-GB-Emma", text: "Hi" } }],
+    };
+    await ddb.doc.send(
+      new PutCommand({ TableName: tableName(SESSIONS_TABLE), Item: { ...sessionItem(record), lastAnswer: answer } }),
+    );
+    const stored = await new DynamoSessionStore(ddb.doc).get(record.session.sessionId, NOW);
+    expect(stored?.lastAnswer).toBe(
+      '{"callflow":[{"action":"say","params":{"text":"Hi","voiceProfile":"en-GB-Emma"}}],"clientActionId":"main:1"}',
+    );
   });
 
   it("stores a flow version as flow-version-item.ts lays it out (the deploy puts the same item)", async () => {

@@ -28,10 +28,7 @@ export function sessionRecord(sessionId: string, overrides: Partial<SessionRecor
     },
     rev: 1,
     lastEventId: "event-1",
-    lastAnswer: {
-      clientActionId: "main:1",
-      callflow: [{ action: "hangup" }],
-    },
+    lastAnswer: JSON.stringify({ clientActionId: "main:1", callflow: [{ action: "hangup" }] }),
     expiresAt: NOW_SECONDS + 3600,
     ...overrides,
   };
@@ -50,7 +47,7 @@ export function advanced(prev: SessionRecord, eventId: string): SessionRecord {
     },
     rev: prev.rev + 1,
     lastEventId: eventId,
-    lastAnswer: { clientActionId: `main:${turn}`, callflow: [{ action: "hangup" }] },
+    lastAnswer: JSON.stringify({ clientActionId: `main:${turn}`, callflow: [{ action: "hangup" }] }),
   };
 }
 

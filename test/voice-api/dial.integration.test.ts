@@ -73,7 +73,7 @@ describe("ivr dial", () => {
       new Date("2026-03-02T10:00:01.000Z"),
     );
     expect(record?.session).toMatchObject({ flow: outbound.flow, version: outbound.version, direction: "OUTBOUND" });
-    expect(record?.lastAnswer?.callflow).toEqual(body.callflow.slice(1));
+    expect(JSON.parse(record?.lastAnswer ?? "{}").callflow).toEqual(body.callflow.slice(1));
     expect(record?.session.vars).toMatchObject({ patient: "Ann Lee", time: "tomorrow at 10:30" });
     expect(JSON.stringify(body.callflow)).toContain("Hello Ann Lee.");
     const stored = await new DynamoFlowVersionStore(ddb.doc, FLOW_VERSIONS_TABLE.localName).get(
