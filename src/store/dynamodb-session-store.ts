@@ -1,8 +1,8 @@
 /**
  * SessionStore on DynamoDB: one item per call, optimistic locking on `rev`.
  *
- * Item: { sessionId (pk), session (map), rev, lastEventId?, lastAnswer? (map), expiresAt (TTL, epoch s), endedAt?,
- * fallback? }.
+ * Item: { sessionId (pk), session (JSON text), rev, lastEventId?, lastAnswer? (the JSON sent), expiresAt (TTL, epoch s),
+ * endedAt?, fallback?, claim?, sealed? } (session-item.ts).
  * Every conditional write asks for the current item on failure (ReturnValuesOnConditionCheckFailure: ALL_OLD), so a
  * conflict costs no second read on the hot path. Every write also stores a fresh `writeId`: a failed condition
  * that finds our own writeId is the SDK retrying a request that had landed, and a different one is a rival write,

@@ -11,6 +11,7 @@ import { createDynamoStores } from "../../src/store/dynamodb-stores.js";
 import { flowVersionItem } from "../../src/store/flow-version-item.js";
 import { sessionItem } from "../../src/store/session-item.js";
 import { FLOW_VERSIONS_TABLE, SESSIONS_TABLE, SUMMARIES_TABLE, tableName } from "../../src/store/tables.js";
+import { encodeTransitions } from "../../src/store/transitions-codec.js";
 import { countingDocumentClient, dynamoDbForTests, type TestDynamoDb, uniqueId } from "../support/dynamodb.js";
 import { advanced, machine, NOW, sessionRecord } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
@@ -81,7 +82,7 @@ describe("DynamoDB adapters, beyond the contract", () => {
     expect(sent).toEqual(["PutItemCommand"]);
   });
 
-  it("stores the session flat under its key, with expiresAt as a number for TTL", async () => {
+  it("stores the session under its key as one JSON string, and expiresAt as a number for TTL", async () => {
     const record = sessionRecord(uniqueId());
     await new DynamoSessionStore(ddb.doc).create(record, NOW);
 
@@ -93,7 +94,20 @@ describe("DynamoDB adapters, beyond the contract", () => {
       ["expiresAt", "lastAnswer", "lastEventId", "rev", "session", "sessionId", "writeId"].sort(),
     );
     expect(Item?.expiresAt).toEqual({ N: String(record.expiresAt) });
-    expect(Item?.session?.M?.state).toEqual({ S: "main" });
+    expect(Item?.lastAnswer).toEqual({ S: record.lastAnswer });
+    const session = JSON.parse(Item?.session?.S ?? "{}");
+    expect(session.state).toBe("main");
+    // what the item says elsewhere is not said twice: the key, and the built-ins repeating the session's fields
+    expect(session.sessionId).toBeUndefined();
+    expect(session.vars).toEqual({ lastInput: "" });
+  });
+
+  it("reads a session stored as a map (before sessions were JSON text)", async () => {
+    const record = sessionRecord(uniqueId());
+    const { transitions, ...rest } = record.session;
+    const legacy = { ...sessionItem(record), session: { ...rest, transitions: encodeTransitions(transitions) } };
+    await ddb.doc.send(new PutCommand({ TableName: tableName(SESSIONS_TABLE), Item: legacy }));
+    expect(await new DynamoSessionStore(ddb.doc).get(record.session.sessionId, NOW)).toEqual(record);
   });
 
   it("reads an answer stored as a map (before answers were text) as the canonical JSON it was sent as", async () => {
