@@ -67,15 +67,14 @@ export function createMetrics(options: { serviceName?: string } = {}): Metrics {
 export const NO_FLOW = "none";
 
 /**
- * Count something for a flow. Each count is its own metric set so the `flow` dimension of one event can never leak
- * into another's when a process serves requests concurrently (the local server).
+ * Count something for a flow: its own metric set (one EMF line), published at once, so the `flow` dimension of one
+ * event can never leak into another's when a process serves requests concurrently (the local server). Through
+ * `publishSet`'s one reused set: a `singleMetric()` per count built a new Metrics object each time (about 40 µs
+ * against 7, measured on a 2-core machine), on every VCA event.
  */
 export function countMetric(metrics: Metrics, name: MetricName, flow: string | undefined, value = 1): void {
-  // Disabled (the local stack, tests): skip building a metric set per count, a measurable part of each event.
-  if (value <= 0 || disabled.has(metrics)) return;
-  const single = metrics.singleMetric();
-  single.addDimension("flow", flow ?? NO_FLOW);
-  single.addMetric(name, MetricUnit.Count, value);
+  if (value <= 0) return;
+  publishSet(metrics, flow, [{ name, unit: "Count", value }]);
 }
 
 /** Publish whatever this invocation stored (quietly when there is nothing). */
@@ -88,9 +87,9 @@ const sets = new WeakMap<Metrics, Metrics>();
 
 /**
  * Publish several values for one flow as ONE metric set (one EMF line) at once. Cheaper than a `countMetric` per
- * value (each builds a single-metric object with its own console, about 0.2 ms): a fetch reports its count, errors,
- * timeouts and latency on every request. Dimension, values and publishing happen synchronously, so no other
- * request's dimension can slip in, even in a process serving requests concurrently.
+ * value: a fetch reports its count, errors, timeouts and latency on every request. Dimension, values and
+ * publishing happen synchronously, so no other request's dimension can slip in, even in a process serving requests
+ * concurrently.
  */
 export function publishSet(
   metrics: Metrics,
@@ -98,6 +97,16 @@ export function publishSet(
   values: { name: MetricName; unit: "Count" | "Milliseconds"; value: number }[],
 ): void {
   if (disabled.has(metrics) || values.length === 0) return;
+  const set = metricSetOf(metrics);
+  set.addDimension("flow", flow ?? NO_FLOW);
+  for (const { name, unit, value } of values) {
+    set.addMetric(name, unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, value);
+  }
+  set.publishStoredMetrics();
+}
+
+/** The Metrics object `countMetric` and `publishSet` build their sets on, made once per main one (tests record it). */
+export function metricSetOf(metrics: Metrics): Metrics {
   let set = sets.get(metrics);
   if (!set) {
     set = new Metrics({
@@ -106,9 +115,5 @@ export function publishSet(
     });
     sets.set(metrics, set);
   }
-  set.addDimension("flow", flow ?? NO_FLOW);
-  for (const { name, unit, value } of values) {
-    set.addMetric(name, unit === "Count" ? MetricUnit.Count : MetricUnit.Milliseconds, value);
-  }
-  set.publishStoredMetrics();
+  return set;
 }

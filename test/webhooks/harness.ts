@@ -10,7 +10,7 @@ import type { CompiledMachine } from "../../src/engine/machine.js";
 import type { StepResult } from "../../src/engine/session.js";
 import { compileFlowSource } from "../../src/language/index.js";
 import { createLogger } from "../../src/observability/logger.js";
-import { createMetrics, type Metrics } from "../../src/observability/metrics.js";
+import { createMetrics, type Metrics, metricSetOf } from "../../src/observability/metrics.js";
 import type { SessionStore, SummaryStore } from "../../src/store/ports.js";
 import { FlowRegistry } from "../../src/webhooks/flow-registry.js";
 import { createVcaHandler, createVssHandler, type WebhookDeps } from "../../src/webhooks/http-handlers.js";
@@ -29,20 +29,17 @@ export function uniqueNumber(): string {
   return `+659${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 }
 
-/** A metrics object whose counts are recorded (Powertools prints nothing under POWERTOOLS_DEV anyway). */
+/** A metrics object whose counts are recorded, and not printed. */
 export function recordingMetrics(): { metrics: Metrics; counts: Record<string, number> } {
   const metrics = createMetrics();
   const counts: Record<string, number> = {};
-  vi.spyOn(metrics, "singleMetric").mockImplementation(() => {
-    const single = {
-      addDimension: () => single,
-      addMetric: (name: string, _unit: unknown, value: number) => {
-        counts[name] = (counts[name] ?? 0) + value;
-        return single;
-      },
-    };
-    return single as unknown as Metrics;
+  const set = metricSetOf(metrics);
+  vi.spyOn(set, "addDimension").mockReturnValue(set);
+  vi.spyOn(set, "addMetric").mockImplementation((name: string, _unit: unknown, value: number) => {
+    counts[name] = (counts[name] ?? 0) + value;
+    return set;
   });
+  vi.spyOn(set, "publishStoredMetrics").mockImplementation(() => set);
   return { metrics, counts };
 }
 
