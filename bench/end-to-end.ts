@@ -4,7 +4,8 @@
  * webhook authentication on) on DynamoDB Local, against the floor: the DynamoDB work those calls cannot avoid,
  * done by N concurrent workers from this process to the same DynamoDB Local with the same client settings. Per
  * call that is one conditional PutItem creating the session (CALL_RECEIVED), then a consistent GetItem and a
- * conditional PutItem of the next revision for each of the M - 1 ACTION_COMPLETED events, on a session-sized item.
+ * conditional PutItem of the next revision for each of the M - 1 ACTION_COMPLETED events, each writing the item a
+ * call of the warm-up wrote at that event.
  *
  * Load generator, server and floor all run in this one Node process; DynamoDB Local is the only other process.
  * Rounds alternate floor-first and calls-first so drift (JVM JIT, GC, other load) hits both alike.
@@ -112,19 +113,22 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
       return cpu.during(() => callsRound(agent, vcaUrl, called, n, m));
     };
 
-    // Warm-up, not recorded: the JVM's JIT, sockets on both sides, V8. Its calls are half as long as the measured
-    // ones, so the last warm-up item is the size of the average measured item: the floor writes that item.
+    // Warm-up, not recorded: the JVM's JIT, sockets on both sides, V8 (calls half as long as the measured ones).
     const warmEvents = Math.max(2, Math.round(events / 2));
     const warmErrors: string[] = [];
-    let template: Record<string, unknown> | undefined;
-    for (let i = 0; i < warmups; i++) {
-      const warm = await runCalls(calls, warmEvents);
-      warmErrors.push(...warm.errors);
-      template ??= await storedItem(doc, warm.sessionIds[0]);
-    }
-    if (!template) throw new Error(`no stored session after the warm-up (${warmErrors[0] ?? "no error"})`);
-    const item = template;
-    const runFloor = (n: number, m: number) => cpu.during(() => floorRound(doc, item, n, m));
+    for (let i = 0; i < warmups; i++) warmErrors.push(...(await runCalls(calls, warmEvents)).errors);
+    // The floor writes, at each event, the item one of the calls wrote at that event (read back after each event of
+    // one measured-length call): items grow with the call, and unevenly (a news chain adds many transitions at once),
+    // so one item for every write would be too small or too large.
+    const items: Record<string, unknown>[] = [];
+    const sample = await callsRound(agent, vcaUrl, called, 1, events, async (sessionId) => {
+      const item = await storedItem(doc, sessionId);
+      if (item) items.push(item);
+    });
+    warmErrors.push(...sample.errors);
+    if (items.length !== events)
+      throw new Error(`no stored session after the warm-up (${warmErrors[0] ?? "no error"})`);
+    const runFloor = (n: number, m: number) => cpu.during(() => floorRound(doc, items, n, m));
     for (let i = 0; i < warmups; i++) warmErrors.push(...(await runFloor(calls, warmEvents)).errors);
 
     const measured: Round[] = [];
@@ -239,12 +243,12 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
           "closed loop: N calls (or floor workers) at once, each sending its M events back to back; per-event " +
           "latency from sending the request to the end of the response. Floor per call: a conditional PutItem " +
           "(create), then M - 1 times a consistent GetItem + a PutItem conditional on rev (ALL_OLD on failure), " +
-          "of a session item from the warm-up, with the server's DynamoDB client settings",
+          "each writing the item a warm-up call wrote at that event, with the server's DynamoDB client settings",
         calls,
         events_per_call: events,
         rounds,
         warmup_rounds: warmups,
-        item_bytes: JSON.stringify(item).length,
+        item_bytes: Math.round(items.reduce((sum, item) => sum + JSON.stringify(item).length, 0) / items.length),
         ours_ms: kindsReport(ours),
         floor_ms: kindsReport(floor),
         p50_ratio: round(p50Ratio),
@@ -290,6 +294,8 @@ async function callsRound(
   called: string,
   calls: number,
   events: number,
+  /** told after each answer (the warm-up reads each event's stored item) */
+  afterEvent?: (sessionId: string) => Promise<void>,
 ): Promise<Omit<Round, "cpu">> {
   const script = callScript(events);
   const timings: EventTiming[] = [];
@@ -302,12 +308,14 @@ async function callsRound(
       sessionIds.push(call.sessionId);
       try {
         let answer = await postVca(agent, url, callReceivedEvent(call, new Date()), "start", timings);
+        await afterEvent?.(call.sessionId);
         for (const keys of script) {
           const capture = captureOf(answer.callflow);
           if (!capture) throw new Error(`no capture to answer in state ${answer.clientActionId}`);
           const dtmf = simulateCapture(capture.params, keys);
           const event = actionCompletedEvent(call, new Date(), answer.clientActionId, dtmf);
           answer = await postVca(agent, url, event, "input", timings);
+          await afterEvent?.(call.sessionId);
         }
         if (!callflowEndsCall(answer.callflow)) throw new Error(`call did not end (at ${answer.clientActionId})`);
       } catch (err) {
@@ -432,7 +440,8 @@ function describe(callflow: readonly CallflowAction[]): string {
  */
 async function floorRound(
   doc: DynamoDBDocumentClient,
-  template: Record<string, unknown>,
+  /** the item to write at each event (one per event) */
+  items: readonly Record<string, unknown>[],
   workers: number,
   events: number,
 ): Promise<Omit<Round, "cpu">> {
@@ -448,7 +457,7 @@ async function floorRound(
         await doc.send(
           new PutCommand({
             TableName: table,
-            Item: { ...template, sessionId, rev: 1 },
+            Item: { ...items[0], sessionId, rev: 1 },
             ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
             ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -464,7 +473,7 @@ async function floorRound(
           await doc.send(
             new PutCommand({
               TableName: table,
-              Item: { ...Item, rev: rev + 1 },
+              Item: { ...items[rev], sessionId, rev: rev + 1 },
               ConditionExpression: "rev = :prevRev",
               ExpressionAttributeValues: { ":prevRev": rev },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
