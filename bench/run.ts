@@ -43,6 +43,7 @@ const HEADLINE = [
   "cold_start_ratio",
   "bundle_bytes",
   "e2e_p50_ratio",
+  "e2e_serial_p50_ratio",
   "e2e_p99_ms",
   "e2e_errors",
   "compile_10000_ms",
