@@ -7,6 +7,9 @@
  * conditional PutItem of the next revision for each of the M - 1 ACTION_COMPLETED events, each writing the item a
  * call of the warm-up wrote at that event.
  *
+ * Also, for information (no target): the floor behind the same HTTP hop, an in-process server that parses each event,
+ * does that DynamoDB work and answers with the text the call got; what we spend beyond it is our own per-event work.
+ *
  * Load generator, server and floor all run in this one Node process; DynamoDB Local is the only other process.
  * Rounds alternate floor-first and calls-first so drift (JVM JIT, GC, other load) hits both alike.
  */
@@ -133,26 +136,42 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
     const runFloor = (n: number, m: number) => cpu.during(() => floorRound(doc, items, n, m));
     for (let i = 0; i < warmups; i++) warmErrors.push(...(await runFloor(calls, warmEvents)).errors);
 
+    // The floor behind the same HTTP hop (information, no target): a webhook server that only parses the event, does
+    // the floor's DynamoDB work and sends the answer. What we spend beyond it is our own per-event work.
+    const hopFloor = await startHopFloor(doc, items);
     const measured: Round[] = [];
     const floors: Round[] = [];
-    for (let r = 0; r < rounds; r++) {
-      if (r % 2 === 0) {
-        floors.push(await runFloor(calls, events));
-        measured.push(await runCalls(calls, events));
-      } else {
-        measured.push(await runCalls(calls, events));
-        floors.push(await runFloor(calls, events));
-      }
-    }
-
+    const hopFloors: Round[] = [];
     // One call at a time: no queue in DynamoDB Local, so the difference to the floor is our own per-event work.
     const serialCalls: Round[] = [];
     const serialFloors: Round[] = [];
-    if (!options.quick) {
-      for (let i = 0; i < SERIAL_CALLS; i++) {
-        serialCalls.push(await runCalls(1, events));
-        serialFloors.push(await runFloor(1, events));
+    const serialHopFloors: Round[] = [];
+    try {
+      const runHopFloor = async (n: number, m: number) => {
+        await openConnections(agent, hopFloor.url, n);
+        return cpu.during(() => hopFloorRound(agent, hopFloor.url, n, m));
+      };
+      warmErrors.push(...(await runHopFloor(calls, warmEvents)).errors);
+      for (let r = 0; r < rounds; r++) {
+        if (r % 2 === 0) {
+          floors.push(await runFloor(calls, events));
+          hopFloors.push(await runHopFloor(calls, events));
+          measured.push(await runCalls(calls, events));
+        } else {
+          measured.push(await runCalls(calls, events));
+          hopFloors.push(await runHopFloor(calls, events));
+          floors.push(await runFloor(calls, events));
+        }
       }
+      if (!options.quick) {
+        for (let i = 0; i < SERIAL_CALLS; i++) {
+          serialCalls.push(await runCalls(1, events));
+          serialFloors.push(await runFloor(1, events));
+          serialHopFloors.push(await runHopFloor(1, events));
+        }
+      }
+    } finally {
+      await hopFloor.stop();
     }
 
     // What the HTTP hop alone costs this process: the same requests to a server that answers at once.
@@ -161,14 +180,20 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
     const sessionIds = [...measured, ...serialCalls].flatMap((r) => r.sessionIds);
     const errors = [
       ...warmErrors,
-      ...[...measured, ...floors, ...serialCalls, ...serialFloors].flatMap((r) => r.errors),
+      ...[...measured, ...floors, ...hopFloors, ...serialCalls, ...serialFloors, ...serialHopFloors].flatMap(
+        (r) => r.errors,
+      ),
       ...(await verifySessions(doc, sessionIds, events)),
       ...serverOutput.filter((line) => line.startsWith("handler failed")),
     ];
 
     const ours = byKind(measured);
     const floor = byKind(floors);
-    const serial = serialCalls.length > 0 ? { ours: byKind(serialCalls), floor: byKind(serialFloors) } : undefined;
+    const hopFloorKinds = byKind(hopFloors);
+    const serial =
+      serialCalls.length > 0
+        ? { ours: byKind(serialCalls), floor: byKind(serialFloors), hopFloor: byKind(serialHopFloors) }
+        : undefined;
     const eventsPerSecond = rate(measured);
     const floorPerSecond = rate(floors);
     const p50Ratio = ours.all.p50 / floor.all.p50;
@@ -179,6 +204,12 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
         value: ms(ours.all.p50),
         floor: ms(floor.all.p50),
         ratio: ratio(p50Ratio),
+      },
+      {
+        measure: "e2e p50, floor over HTTP",
+        value: ms(ours.all.p50),
+        floor: ms(hopFloorKinds.all.p50),
+        ratio: ratio(ours.all.p50 / hopFloorKinds.all.p50),
       },
       {
         measure: "e2e p99",
@@ -211,6 +242,12 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
               value: ms(serial.ours.all.p50),
               floor: ms(serial.floor.all.p50),
               ratio: ratio(serial.ours.all.p50 / serial.floor.all.p50),
+            },
+            {
+              measure: "e2e one call at a time: p50, floor over HTTP",
+              value: ms(serial.ours.all.p50),
+              floor: ms(serial.hopFloor.all.p50),
+              ratio: ratio(serial.ours.all.p50 / serial.hopFloor.all.p50),
             },
           ]
         : []),
@@ -246,7 +283,11 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
         e2e_floor_p50_ms: round(floor.all.p50),
         e2e_floor_p99_ms: round(floor.all.p99),
         e2e_p50_ratio: round(p50Ratio),
-        ...(serial && { e2e_serial_p50_ratio: round(serial.ours.all.p50 / serial.floor.all.p50) }),
+        e2e_hop_floor_p50_ratio: round(ours.all.p50 / hopFloorKinds.all.p50),
+        ...(serial && {
+          e2e_serial_p50_ratio: round(serial.ours.all.p50 / serial.floor.all.p50),
+          e2e_serial_hop_floor_p50_ratio: round(serial.ours.all.p50 / serial.hopFloor.all.p50),
+        }),
         e2e_events_per_s: Math.round(eventsPerSecond),
         e2e_errors: errors.length,
       },
@@ -257,7 +298,9 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
           "closed loop: N calls (or floor workers) at once, each sending its M events back to back; per-event " +
           "latency from sending the request to the end of the response. Floor per call: a conditional PutItem " +
           "(create), then M - 1 times a consistent GetItem + a PutItem conditional on rev (ALL_OLD on failure), " +
-          "each writing the item a warm-up call wrote at that event, with the server's DynamoDB client settings",
+          "each writing the item a warm-up call wrote at that event, with the server's DynamoDB client settings. " +
+          "Floor over HTTP (information): the same work behind an in-process HTTP server that parses each event and " +
+          "answers with the text a call got, reached over keep-alive connections like the stack",
         calls,
         events_per_call: events,
         rounds,
@@ -265,7 +308,9 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
         item_bytes: Math.round(items.reduce((sum, item) => sum + JSON.stringify(item).length, 0) / items.length),
         ours_ms: kindsReport(ours),
         floor_ms: kindsReport(floor),
+        floor_over_http_ms: kindsReport(hopFloorKinds),
         p50_ratio: round(p50Ratio),
+        p50_ratio_to_floor_over_http: round(ours.all.p50 / hopFloorKinds.all.p50),
         p99_ratio: round(ours.all.p99 / floor.all.p99),
         action_completed_p50_ratio: round(ours.input.p50 / floor.input.p50),
         call_received_p50_ratio: round(ours.start.p50 / floor.start.p50),
@@ -274,8 +319,10 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
         cpu_ms_per_event: {
           node_ours: perEvent(measured, (r) => r.cpu.nodeMs),
           node_floor: perEvent(floors, (r) => r.cpu.nodeMs),
+          node_floor_over_http: perEvent(hopFloors, (r) => r.cpu.nodeMs),
           dynamodb_local_ours: perEvent(measured, (r) => r.cpu.jvmMs),
           dynamodb_local_floor: perEvent(floors, (r) => r.cpu.jvmMs),
+          dynamodb_local_floor_over_http: perEvent(hopFloors, (r) => r.cpu.jvmMs),
         },
         ...(httpHop && { http_hop_only: httpHop }),
         sessions_checked: sessionIds.length,
@@ -287,6 +334,13 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
             p50_ratio: round(serial.ours.all.p50 / serial.floor.all.p50),
             action_completed_p50_ratio: round(serial.ours.input.p50 / serial.floor.input.p50),
             action_completed_overhead_p50_ms: round(serial.ours.input.p50 - serial.floor.input.p50),
+            floor_over_http_ms: kindsReport(serial.hopFloor),
+            p50_ratio_to_floor_over_http: round(serial.ours.all.p50 / serial.hopFloor.all.p50),
+            node_cpu_ms_per_event: {
+              ours: perEvent(serialCalls, (r) => r.cpu.nodeMs),
+              floor: perEvent(serialFloors, (r) => r.cpu.nodeMs),
+              floor_over_http: perEvent(serialHopFloors, (r) => r.cpu.nodeMs),
+            },
           },
         }),
         dynamodb: dynamo.started ? "DynamoDB Local, started by the benchmark" : "DYNAMODB_ENDPOINT",
@@ -497,6 +551,98 @@ async function floorRound(
         }
       } catch (err) {
         errors.push(`floor: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }),
+  );
+  return { timings, errors, sessionIds: [], wallMs: performance.now() - started };
+}
+
+/**
+ * The floor behind an HTTP hop, for the one-call-at-a-time comparison: an in-process server that reads the event
+ * (JSON.parse), does the floor's DynamoDB work for it (create, or read + write the next revision, the same items)
+ * and answers with the text a call was answered with at that event. Told the session and revision in headers.
+ */
+async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record<string, unknown>[]) {
+  const table = tableName(SESSIONS_TABLE);
+  const server = createServer((req, res) => {
+    if (req.method !== "POST") {
+      req.resume();
+      res.writeHead(200).end("ok");
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const sessionId = String(req.headers["x-floor-session"]);
+      const rev = Number(req.headers["x-floor-rev"]);
+      const work = async () => {
+        JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        if (rev === 0) {
+          await doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: { ...items[0], sessionId, rev: 1 },
+              ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
+              ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          );
+        } else {
+          const { Item } = await doc.send(
+            new GetCommand({ TableName: table, Key: { sessionId }, ConsistentRead: true }),
+          );
+          if (Item?.rev !== rev) throw new Error(`floor over HTTP read rev ${String(Item?.rev)}, expected ${rev}`);
+          await doc.send(
+            new PutCommand({
+              TableName: table,
+              Item: { ...items[rev], sessionId, rev: rev + 1 },
+              ConditionExpression: "rev = :prevRev",
+              ExpressionAttributeValues: { ":prevRev": rev },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          );
+        }
+        return String(items[rev]?.lastAnswer ?? "{}");
+      };
+      work().then(
+        (answer) => res.writeHead(200, { "content-type": "application/json" }).end(answer),
+        (err: unknown) => res.writeHead(500).end(err instanceof Error ? err.message : String(err)),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/vca`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** N floor calls over HTTP at once: `events` VCA-sized POSTs each, the first creating the session, the rest advancing it. */
+async function hopFloorRound(agent: Agent, url: string, calls: number, events: number): Promise<Omit<Round, "cpu">> {
+  const timings: EventTiming[] = [];
+  const errors: string[] = [];
+  const body = JSON.stringify(
+    callReceivedEvent(newSimulatedCall({ caller: "+6590000001", called: "+6531990000" }), new Date()),
+  );
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: calls }, async () => {
+      const sessionId = `bench-hop-floor-${randomUUID()}`;
+      try {
+        for (let rev = 0; rev < events; rev++) {
+          const t0 = performance.now();
+          const { status, text } = await post(agent, url, body, {
+            "x-floor-session": sessionId,
+            "x-floor-rev": String(rev),
+          });
+          timings.push({ kind: rev === 0 ? "start" : "input", ms: performance.now() - t0 });
+          if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
+        }
+      } catch (err) {
+        errors.push(`floor over HTTP: ${err instanceof Error ? err.message : String(err)}`);
       }
     }),
   );
