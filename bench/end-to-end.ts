@@ -513,44 +513,63 @@ async function floorRound(
   workers: number,
   events: number,
 ): Promise<Omit<Round, "cpu">> {
+  return workerRound("floor", workers, events, (sessionId, rev) => floorEvent(doc, items, sessionId, rev));
+}
+
+/** The floor's DynamoDB work for one event: create the session (rev 0), or read it and write the next revision. */
+async function floorEvent(
+  doc: DynamoDBDocumentClient,
+  items: readonly Record<string, unknown>[],
+  sessionId: string,
+  rev: number,
+): Promise<void> {
   const table = tableName(SESSIONS_TABLE);
+  if (rev === 0) {
+    await doc.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...items[0], sessionId, rev: 1 },
+        ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
+        ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    return;
+  }
+  const { Item } = await doc.send(new GetCommand({ TableName: table, Key: { sessionId }, ConsistentRead: true }));
+  if (Item?.rev !== rev) throw new Error(`read rev ${String(Item?.rev)}, expected ${rev}`);
+  await doc.send(
+    new PutCommand({
+      TableName: table,
+      Item: { ...items[rev], sessionId, rev: rev + 1 },
+      ConditionExpression: "rev = :prevRev",
+      ExpressionAttributeValues: { ":prevRev": rev },
+      ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+    }),
+  );
+}
+
+/** N workers at once, each a session of `events` events done one after the other by `event` (rev 0 creates it). */
+async function workerRound(
+  name: string,
+  workers: number,
+  events: number,
+  event: (sessionId: string, rev: number) => Promise<void>,
+): Promise<Omit<Round, "cpu">> {
   const timings: EventTiming[] = [];
   const errors: string[] = [];
   const started = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      const sessionId = `bench-floor-${randomUUID()}`;
+      const sessionId = `bench-${name.replaceAll(" ", "-")}-${randomUUID()}`;
       try {
-        let t0 = performance.now();
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: { ...items[0], sessionId, rev: 1 },
-            ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
-            ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
-            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-          }),
-        );
-        timings.push({ kind: "start", ms: performance.now() - t0 });
-        for (let rev = 1; rev < events; rev++) {
-          t0 = performance.now();
-          const { Item } = await doc.send(
-            new GetCommand({ TableName: table, Key: { sessionId }, ConsistentRead: true }),
-          );
-          if (Item?.rev !== rev) throw new Error(`floor read rev ${String(Item?.rev)}, expected ${rev}`);
-          await doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: { ...items[rev], sessionId, rev: rev + 1 },
-              ConditionExpression: "rev = :prevRev",
-              ExpressionAttributeValues: { ":prevRev": rev },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            }),
-          );
-          timings.push({ kind: "input", ms: performance.now() - t0 });
+        for (let rev = 0; rev < events; rev++) {
+          const t0 = performance.now();
+          await event(sessionId, rev);
+          timings.push({ kind: rev === 0 ? "start" : "input", ms: performance.now() - t0 });
         }
       } catch (err) {
-        errors.push(`floor: ${err instanceof Error ? err.message : String(err)}`);
+        errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }),
   );
@@ -558,12 +577,11 @@ async function floorRound(
 }
 
 /**
- * The floor behind an HTTP hop, for the one-call-at-a-time comparison: an in-process server that reads the event
- * (JSON.parse), does the floor's DynamoDB work for it (create, or read + write the next revision, the same items)
- * and answers with the text a call was answered with at that event. Told the session and revision in headers.
+ * The floor behind an HTTP hop: an in-process server that reads the event (JSON.parse), does the floor's DynamoDB
+ * work for it and answers with the text a call was answered with at that event. Told the session and revision in
+ * headers.
  */
 async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record<string, unknown>[]) {
-  const table = tableName(SESSIONS_TABLE);
   const server = createServer((req, res) => {
     if (req.method !== "POST") {
       req.resume();
@@ -577,31 +595,7 @@ async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record
       const rev = Number(req.headers["x-floor-rev"]);
       const work = async () => {
         JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        if (rev === 0) {
-          await doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: { ...items[0], sessionId, rev: 1 },
-              ConditionExpression: "attribute_not_exists(sessionId) OR expiresAt <= :now",
-              ExpressionAttributeValues: { ":now": Math.floor(Date.now() / 1000) },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            }),
-          );
-        } else {
-          const { Item } = await doc.send(
-            new GetCommand({ TableName: table, Key: { sessionId }, ConsistentRead: true }),
-          );
-          if (Item?.rev !== rev) throw new Error(`floor over HTTP read rev ${String(Item?.rev)}, expected ${rev}`);
-          await doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: { ...items[rev], sessionId, rev: rev + 1 },
-              ConditionExpression: "rev = :prevRev",
-              ExpressionAttributeValues: { ":prevRev": rev },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            }),
-          );
-        }
+        await floorEvent(doc, items, sessionId, rev);
         return String(items[rev]?.lastAnswer ?? "{}");
       };
       work().then(
@@ -620,33 +614,15 @@ async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record
   };
 }
 
-/** N floor calls over HTTP at once: `events` VCA-sized POSTs each, the first creating the session, the rest advancing it. */
-async function hopFloorRound(agent: Agent, url: string, calls: number, events: number): Promise<Omit<Round, "cpu">> {
-  const timings: EventTiming[] = [];
-  const errors: string[] = [];
+/** N floor calls over HTTP at once: VCA-sized POSTs, each doing one event of the floor's work behind the server. */
+function hopFloorRound(agent: Agent, url: string, calls: number, events: number): Promise<Omit<Round, "cpu">> {
   const body = JSON.stringify(
     callReceivedEvent(newSimulatedCall({ caller: "+6590000001", called: "+6531990000" }), new Date()),
   );
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: calls }, async () => {
-      const sessionId = `bench-hop-floor-${randomUUID()}`;
-      try {
-        for (let rev = 0; rev < events; rev++) {
-          const t0 = performance.now();
-          const { status, text } = await post(agent, url, body, {
-            "x-floor-session": sessionId,
-            "x-floor-rev": String(rev),
-          });
-          timings.push({ kind: rev === 0 ? "start" : "input", ms: performance.now() - t0 });
-          if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
-        }
-      } catch (err) {
-        errors.push(`floor over HTTP: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }),
-  );
-  return { timings, errors, sessionIds: [], wallMs: performance.now() - started };
+  return workerRound("floor over HTTP", calls, events, async (sessionId, rev) => {
+    const { status, text } = await post(agent, url, body, { "x-floor-session": sessionId, "x-floor-rev": String(rev) });
+    if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
+  });
 }
 
 async function storedItem(doc: DynamoDBDocumentClient, sessionId: string | undefined) {
