@@ -46,8 +46,8 @@ function requestKeys(deps: WebhookDeps, event: APIGatewayProxyEvent, context: Co
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /**
- * Bodies are canonical JSON (keys sorted): a redelivered event is answered from the stored copy, and DynamoDB does
- * not keep the key order of maps, so sorting makes the duplicate's answer byte-identical to the original's.
+ * A JSON answer built here (refusals, the handler's own fallback). A VCA answer from the domain is sent as the text
+ * it stored (`result.body`), so a redelivered event gets the same bytes without any re-serialisation.
  */
 function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
   return { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body) };
