@@ -5,9 +5,20 @@
  * chokidar rather than fs.watch: editors that save by writing a temporary file and renaming it over the flow (vim,
  * `sed -i`, many IDEs) leave Node 20's recursive fs.watch deaf to that file after the first save.
  */
+import { isAbsolute, relative, resolve } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 
 const FLOW_FILE = /\.ya?ml$/i;
+
+/**
+ * A flows folder named as `ivr validate` names it: relative to the working directory when it is inside it, else
+ * absolute. Compiled under that name, flows' files and messages read the same in the terminal and the studio.
+ */
+export function flowsDirName(dir: string): string {
+  const absolute = resolve(dir);
+  const rel = relative(process.cwd(), absolute);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? absolute : rel;
+}
 /** chokidar's throttle of repeated change events for one path */
 const CHANGE_THROTTLE_MS = 50;
 

@@ -5,7 +5,6 @@
  * (router.ts), on which each concept mounts its routes with one line.
  */
 import { createServer, type Server } from "node:http";
-import { resolve } from "node:path";
 import type { CompiledMachine } from "../engine/machine.js";
 import { createFetchPerformer } from "../integration/performer.js";
 import { envSecrets } from "../integration/secrets.js";
@@ -21,6 +20,7 @@ import { MAX_WEBHOOK_BODY_BYTES, type WebhookDeps } from "../webhooks/http-handl
 import { DEFAULT_SESSION_TTL_SECONDS } from "../webhooks/vca-service.js";
 import { localAnalytics } from "./analytics-routes.js";
 import { lagSeconds } from "./clock.js";
+import { flowsDirName } from "./flow-source.js";
 import { close, listen } from "./listen.js";
 import { type LocalDynamo, openLocalDynamo } from "./local-dynamo.js";
 import { mountLocalApi } from "./local-routes.js";
@@ -72,7 +72,8 @@ export interface LocalServer {
 }
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const flowsDir = resolve(options.flowsDir ?? "flows");
+  // Named as `ivr validate` names it: the terminal and the studio show the same file names, from one compile.
+  const flowsDir = flowsDirName(options.flowsDir ?? "flows");
   const print = options.print ?? ((text: string) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`));
   const maxBodyBytes = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
 
@@ -162,6 +163,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       url: stack.url,
       dynamo,
       print,
+      webhookHeaders,
+      initial,
       onReload: flows.onReload,
     });
     stack.onStop(() => studio?.close());

@@ -4,10 +4,11 @@
  * page can show the error beside the picture that still works.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, join, relative } from "node:path";
 import type { CompiledMachine } from "../engine/machine.js";
-import { compileFlowsDir } from "../language/build.js";
+import { type CompiledFlows, compileFlowsDir } from "../language/build.js";
 import { type Diagnostic, formatDiagnostics } from "../language/index.js";
+import { flowsDirName } from "../local/flow-source.js";
 import { buildDiagram } from "./diagram.js";
 import type { Diagram, FlowDetail, FlowSummary } from "./protocol.js";
 
@@ -37,16 +38,19 @@ export class FlowCatalog {
   constructor(
     flowsDir: string,
     private readonly served: () => readonly CompiledMachine[],
+    /** the folder as the local stack compiled it (under flowsDirName), so it is not compiled twice */
+    initial?: CompiledFlows,
   ) {
-    const absolute = resolve(flowsDir);
-    const rel = relative(process.cwd(), absolute);
-    this.dir = rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? absolute : rel;
-    this.refresh();
+    this.dir = flowsDirName(flowsDir);
+    this.refresh(initial);
   }
 
-  /** Recompiles the folder; true when anything the page shows changed (the revision is bumped). */
-  refresh(): boolean {
-    const { machines, diagnostics, sources, files } = compileFlowsDir(this.dir);
+  /**
+   * Takes the folder as compiled (the local stack's reload; by default it is compiled now); true when anything the
+   * page shows changed (the revision is bumped).
+   */
+  refresh(compiled: CompiledFlows = compileFlowsDir(this.dir)): boolean {
+    const { machines, diagnostics, sources, files } = compiled;
     const next = new Map<string, FileEntry>();
     for (const file of files) {
       const own = diagnostics.filter((d) => d.file === file);
@@ -70,7 +74,7 @@ export class FlowCatalog {
   }
 
   /** Whether what the page shows changed since the last check (including what the local stack serves). */
-  checkChanged(): boolean {
+  private checkChanged(): boolean {
     const signature = JSON.stringify(this.list());
     if (signature === this.signatureText) return false;
     this.signatureText = signature;

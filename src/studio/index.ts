@@ -8,10 +8,10 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
-import { watch } from "chokidar";
 import type { CompiledMachine } from "../engine/machine.js";
+import type { CompiledFlows } from "../language/build.js";
 import { BodyTooLargeError, gatewayError, readBody, writeApiGatewayResult } from "../local/apigw-adapter.js";
-import type { LocalRouter } from "../local/router.js";
+import type { LocalFlows, LocalRouter } from "../local/router.js";
 import type { FlowVersionStore, SessionStore, SummaryIndex, SummaryStore } from "../store/ports.js";
 import type { FetchEvent } from "../webhooks/fetch-effects.js";
 import { ensureStudioBundle, STUDIO_BUNDLE_DIR, STUDIO_FILES } from "./build.js";
@@ -35,15 +35,15 @@ export interface StudioOptions {
     summaries: SummaryStore & SummaryIndex;
     flowVersions: Pick<FlowVersionStore, "get">;
   };
-  /** headers 8x8 would send with each webhook (default: the WEBHOOK_SECRET in WEBHOOK_AUTH_HEADER, if set) */
-  webhookHeaders?: () => Record<string, string>;
+  /** headers 8x8 would send with each webhook (the local stack's: its WEBHOOK_SECRET, when set) */
+  webhookHeaders: () => Record<string, string>;
+  /** the flows folder as the stack compiled it at start (under flowsDirName) */
+  initial: CompiledFlows;
   /**
-   * Subscribes to the stack's flow reloads (taken or refused; returns an unsubscribe). Given, the studio follows
-   * them; otherwise it watches the flows folder itself and compares what the stack serves twice a second.
+   * The stack's flow reloads (taken or refused): the studio shows what each compiled, with what the stack serves
+   * after it, and pushes it to open pages. One compile per save, the stack's.
    */
-  onReload?: (listener: () => void) => () => void;
-  /** follow changes to the flows folder and push them to open pages (default true) */
-  watch?: boolean;
+  onReload: LocalFlows["onReload"];
   /** where the studio reports a problem of its own (default: stderr) */
   print?: (text: string) => void;
 }
@@ -55,15 +55,10 @@ export interface Studio {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Mounts `handle` on the local server's router: the page at `/`, and `/studio/*` (assets and API). */
   mount(router: LocalRouter): void;
-  /** Recompiles the flows folder now and tells open pages (what the watcher does on a save). */
-  refresh(): void;
   close(): Promise<void>;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024;
-/** How often the flows served by the stack are compared with what pages show (the stack reloads on its own). */
-const SERVED_CHECK_MS = 500;
-const WATCH_DEBOUNCE_MS = 80;
 
 const CONTENT_TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -82,9 +77,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       `studio: the page could not be built (${bundleError}); run \`npm run build\` to see why`,
     );
   }
-  const catalog = new FlowCatalog(options.flowsDir, options.machines);
+  const catalog = new FlowCatalog(options.flowsDir, options.machines, options.initial);
   const events = new EventStream();
-  const webhookHeaders = options.webhookHeaders ?? headersFromEnv;
+  const { webhookHeaders } = options;
   const requests = new ServiceRequestLog();
   const desk = new CallDesk({
     baseUrl: options.url,
@@ -102,28 +97,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const scenarioCalls = new Set<string>();
   const flowList = (): FlowList => ({ flows: catalog.list(), revision: catalog.revision });
   const announce = () => events.send("flows", flowList());
-  const refresh = () => {
-    if (catalog.refresh()) announce();
-  };
-
-  let timer: NodeJS.Timeout | undefined;
-  let watcher: { close(): Promise<void> } | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let servedCheck: NodeJS.Timeout | undefined;
-  if (options.watch !== false && options.onReload) {
-    // the stack's own reloads: one compile per save, and what the stack serves is current when told
-    unsubscribe = options.onReload(refresh);
-  } else if (options.watch !== false) {
-    watcher = watch(catalog.folder, { ignoreInitial: true, depth: 0 }).on("all", (_event, path) => {
-      if (!/\.ya?ml$/i.test(path)) return;
-      clearTimeout(timer);
-      timer = setTimeout(refresh, WATCH_DEBOUNCE_MS);
-    });
-    // The stack reloads flows by itself: when what it serves changes, pages are told too.
-    servedCheck = setInterval(() => {
-      if (events.size > 0 && catalog.checkChanged()) announce();
-    }, SERVED_CHECK_MS).unref();
-  }
+  const unsubscribe = options.onReload((reload) => {
+    if (catalog.refresh(reload.compiled)) announce();
+  });
 
   // Read per request: small files, and a rebuilt bundle is served without a restart.
   const asset = (name: string) => ({
@@ -233,22 +209,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       router.route("*", "/studio/*", serve);
     },
     observeFetch: requests.record,
-    refresh,
     async close() {
-      clearTimeout(timer);
-      clearInterval(servedCheck);
-      unsubscribe?.();
+      unsubscribe();
       events.close();
-      await watcher?.close();
     },
   };
   return studio;
-}
-
-/** 8x8 sends the shared secret with every webhook when the stack checks one (as `ivr call` does). */
-function headersFromEnv(): Record<string, string> {
-  const secret = process.env.WEBHOOK_SECRET;
-  return secret ? { [process.env.WEBHOOK_AUTH_HEADER ?? "authorization"]: secret } : {};
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
