@@ -44,14 +44,22 @@ export function callReceivedEvent(call: SimulatedCall, at: Date): Record<string,
   return vcaEvent(call, at, { callStatus: "CALL_RECEIVED", eventData: {} });
 }
 
-/** The VCA 8x8 sends when our last callflow's actions completed; `dtmf` is what sayAndCapture captured. */
+/**
+ * The VCA 8x8 sends when our last callflow's actions completed; `dtmf` is what sayAndCapture captured. An empty
+ * `clientActionId` (a callflow sent by Send Callflow, which has none: an outbound call's first capture) is left out,
+ * as 8x8 leaves it out.
+ */
 export function actionCompletedEvent(
   call: SimulatedCall,
   at: Date,
   clientActionId: string,
   dtmf: string | null,
 ): Record<string, unknown> {
-  return vcaEvent(call, at, { callStatus: "ACTION_COMPLETED", clientActionId, eventData: { dtmf } });
+  return vcaEvent(call, at, {
+    callStatus: "ACTION_COMPLETED",
+    ...(clientActionId !== "" && { clientActionId }),
+    eventData: { dtmf },
+  });
 }
 
 function vcaEvent(call: SimulatedCall, at: Date, fields: Record<string, unknown>): Record<string, unknown> {

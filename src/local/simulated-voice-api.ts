@@ -192,8 +192,6 @@ export class SimulatedVoiceApi {
       if ("hangup" in step) break;
       const dtmf = "press" in step ? simulateCapture(capture.params, step.press) : null;
       const event = actionCompletedEvent(call, new Date(), answer.clientActionId, dtmf);
-      // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
-      if (answer.clientActionId === "") delete (event.payload as Record<string, unknown>).clientActionId;
       answer = await this.webhook<VcaAnswer>("/vca", event);
     }
     await this.summary(call, startedAt, lastActionName(answer.callflow), "COMPLETED", dial);

@@ -243,8 +243,6 @@ export class CallDesk {
   ): Promise<void> {
     const at = this.clockOf(call);
     const event = actionCompletedEvent(call.sim, at, call.answer.clientActionId, dtmf);
-    // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
-    if (call.answer.clientActionId === "") delete (event.payload as Record<string, unknown>).clientActionId;
     const started = performance.now();
     const { answer, status } = await this.postVca(event, at);
     await this.record(call, answer, status, performance.now() - started, {

@@ -228,7 +228,7 @@ export class TestCall {
     if (outbound) {
       // As `ivr dial` does: the session is stored under 8x8's sessionId before the phone rings, and the first
       // actions travel in the Send Callflow request (after its makeCall), not in a VCA answer.
-      const callflow = await prepareOutboundSession(
+      const { callflow } = await prepareOutboundSession(
         { sessions: env.dynamo.sessions, flows, sessionTtlSeconds, ...(env.onStep && { onStep: env.onStep }) },
         { flow: machine.flow, sessionId: sim.sessionId, caller, called, now: clock(), inputs: options.inputs ?? {} },
       ).catch((err: unknown) => {
@@ -361,8 +361,6 @@ export class TestCall {
 
   private async completeCapture(dtmf: string | null): Promise<VcaAnswer> {
     const event = actionCompletedEvent(this.sim, this.clock(), this.answer.clientActionId, dtmf);
-    // Send Callflow has no clientActionId: the first capture of an outbound call comes back without one.
-    if (this.answer.clientActionId === "") delete (event.payload as Record<string, unknown>).clientActionId;
     return this.send(event, dtmf);
   }
 
