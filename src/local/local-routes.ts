@@ -64,7 +64,7 @@ export function mountLocalApi(router: LocalRouter, stack: LocalStack): void {
     const from = typeof request.from === "string" ? request.from : (machine.numbers[0] ?? PLACEHOLDER_NUMBER);
     const sessionId = randomUUID();
     const now = deps.now();
-    await prepareOutboundSession(
+    const answer = await prepareOutboundSession(
       {
         sessions: deps.sessions,
         flows: deps.flows,
@@ -73,15 +73,7 @@ export function mountLocalApi(router: LocalRouter, stack: LocalStack): void {
       },
       { flow: machine.flow, sessionId, caller: from, called: request.to, now, inputs: checked.inputs },
     );
-    const record = await deps.sessions.get(sessionId, now);
-    sendJson(res, 200, {
-      sessionId,
-      flow: machine.flow,
-      version: machine.version,
-      from,
-      to: request.to,
-      ...(record?.lastAnswer !== undefined && (JSON.parse(record.lastAnswer) as object)),
-    });
+    sendJson(res, 200, { sessionId, flow: machine.flow, version: machine.version, from, to: request.to, ...answer });
   });
 }
 

@@ -57,12 +57,10 @@ export function replayDialOut(options: {
   const { machine, dynamo, caller, called, inputs, now } = options;
   return async (sessionId) => {
     const flows = new FlowRegistry([machine], dynamo.flowVersions);
-    const callflow = await prepareOutboundSession(
+    return prepareOutboundSession(
       // --at in the past: the session lives longer by the lag, as the inbound replay's do
       { sessions: dynamo.sessions, flows, sessionTtlSeconds: DEFAULT_SESSION_TTL_SECONDS + lagSeconds(now()) },
       { flow: machine.flow, sessionId, caller, called, now: now(), inputs },
     );
-    const record = await dynamo.sessions.get(sessionId, now());
-    return { clientActionId: record?.session.clientActionId ?? "", callflow };
   };
 }

@@ -13,7 +13,7 @@
  *   GET is sent at most once per event: the event claims the session first, and other deliveries wait for its
  *   answer (a claim whose sender vanished takes the fetch's error route, without sending again).
  */
-import type { CallflowAction, VcaAnswer } from "../engine/callflow.js";
+import type { VcaAnswer } from "../engine/callflow.js";
 import { fallbackStep, newSession, transition } from "../engine/engine.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { ContactRef, Session, StepResult } from "../engine/session.js";
@@ -612,23 +612,22 @@ export function renderOutboundStart(
 /**
  * Store an outbound session under 8x8's sessionId, positioned after its first answer, so the call's first VCA
  * (8x8 reports the capture as ACTION_COMPLETED, possibly without a clientActionId) continues it. Returns the
- * initial actions to send after `makeCall`. Throws when the flow is unknown or the session already exists.
+ * answer stored with it: its callflow is what to send after `makeCall`. Throws when the flow is unknown or the
+ * session already exists.
  */
-export async function prepareOutboundSession(
-  deps: OutboundDeps,
-  input: OutboundSessionInput,
-): Promise<CallflowAction[]> {
+export async function prepareOutboundSession(deps: OutboundDeps, input: OutboundSessionInput): Promise<VcaAnswer> {
   const { machine, step } = renderOutboundStart(deps.flows, input);
+  const answer = answerOf(step);
   const record: SessionRecord = {
     session: step.session,
     rev: 1,
     sensitive: machine.sensitive,
-    lastAnswer: JSON.stringify(answerOf(step)),
+    lastAnswer: JSON.stringify(answer),
     expiresAt: Math.floor(input.now.getTime() / 1000) + (deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS),
   };
   const outcome = await deps.sessions.create(record, input.now);
   if (!outcome.ok) throw new Error(`session ${input.sessionId} already exists`);
   if (deps.metrics) countMetric(deps.metrics, MetricName.CallsStarted, machine.flow);
   deps.onStep?.(step);
-  return step.actions;
+  return answer;
 }

@@ -591,7 +591,7 @@ states:
     const flows = registry([reminder], versions);
     const h = harness({ sessions, summaries, flows });
     const call = new SimulatedCall("+6568888888", "+6598888888", "OUTBOUND");
-    const initial = await prepareOutboundSession(
+    const { callflow: initial } = await prepareOutboundSession(
       { sessions, flows },
       {
         flow: "reminder-test",
@@ -656,7 +656,7 @@ states:
     const flows = registry([reminder], versions);
     const h = harness({ sessions, summaries, flows });
     const call = new SimulatedCall("+6568888888", "+6598888888", "OUTBOUND");
-    const initial = await prepareOutboundSession(
+    const { callflow: initial } = await prepareOutboundSession(
       { sessions, flows },
       {
         flow: "reminder-test",
