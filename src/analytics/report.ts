@@ -121,6 +121,18 @@ export async function buildReport(sources: ReportSources, query: ReportQuery): P
 
 const DEFAULT_SLICES = 4;
 
+const WINDOW = /^(\d+)([mhdw])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/**
+ * The length in milliseconds of a window written as `ivr report --since` takes it (30m, 12h, 7d, 2w); undefined
+ * when `text` is not like that.
+ */
+export function windowMs(text: string): number | undefined {
+  const match = WINDOW.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
+
 /** [from, to] cut into `n` contiguous, non-overlapping ISO ranges (BETWEEN is inclusive at both ends). */
 export function timeSlices(from: Date, to: Date, n: number): [string, string][] {
   const start = from.getTime();

@@ -3,15 +3,14 @@
  * session summaries by flow and time, src/analytics/report.ts). Every version of the flow in the window is added
  * up by state id and by transition, so the figures survive the edits a developer makes between calls.
  */
-import { buildReport, versionKey } from "../analytics/report.js";
+import { buildReport, versionKey, windowMs } from "../analytics/report.js";
 import type { CompiledMachine } from "../engine/machine.js";
 import type { FlowVersionStore, SummaryIndex } from "../store/ports.js";
 import { edgeId, normaliseEdge } from "../testing/coverage.js";
 import type { TrafficOverlay } from "./protocol.js";
 
 const COUNTED = ["entered", "abandoned", "failed", "ended", "noInput", "noMatch", "invalid", "exhausted"] as const;
-const DURATION = /^(\d+)([mhdw])$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const DAY_MS = 86_400_000;
 
 export class TrafficError extends Error {
   override name = "TrafficError";
@@ -27,11 +26,11 @@ export async function flowTraffic(
   options: { since?: string; leaveOut?: ReadonlySet<string>; now?: Date } = {},
 ): Promise<TrafficOverlay> {
   const { since = "7d", leaveOut = new Set<string>(), now = new Date() } = options;
-  const match = DURATION.exec(since);
-  if (!match) throw new TrafficError(`since '${since}' is not like 30m, 12h, 7d or 2w`);
-  const from = new Date(now.getTime() - Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+  const length = windowMs(since);
+  if (length === undefined) throw new TrafficError(`since '${since}' is not like 30m, 12h, 7d or 2w`);
+  const from = new Date(now.getTime() - length);
   // No end: a call placed from the studio with its clock set ahead is stored at that moment, and belongs here.
-  const to = new Date(now.getTime() + 366 * UNIT_MS.d);
+  const to = new Date(now.getTime() + 366 * DAY_MS);
   const index: SummaryIndex = {
     async *byFlow(id, start, end) {
       for await (const page of sources.index.byFlow(id, start, end)) {

@@ -10,7 +10,9 @@
  * - otherwise the local stack: `npm start`'s server (`--url`, IVR_URL, http://localhost:3000) says where its
  *   DynamoDB Local is (GET /health) and which flows it serves (GET /flows).
  */
+
 import { writeFileSync } from "node:fs";
+import { buildReport, windowMs } from "../../analytics/report.js";
 import { DEFAULT_STACK_NAME, OUTPUT, type StackOutputs } from "../../deploy/stack-outputs.js";
 import { type OptionValues, parseCommandLine, parseOptions, usageError } from "../args.js";
 import { STACK_OPTIONS, stackOutputsOf } from "../stack-outputs.js";
@@ -83,7 +85,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    const { buildReport } = await import("../../analytics/report.js");
     const flows = options.flows.length > 0 ? options.flows : target.flows;
     const { report, machines } = await buildReport(
       { index: target.index, machines: target.machines },
@@ -111,9 +112,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-const DURATION = /^(\d+)([mhdw])$/;
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
 export function parseReportArgs(argv: string[], env: NodeJS.ProcessEnv, now: Date): ReportOptions {
   return reportOptions(parseOptions(COMMAND, argv).values, env, now);
 }
@@ -125,9 +123,9 @@ function reportOptions(values: OptionValues<typeof COMMAND.options>, env: NodeJS
   let from: Date;
   if (values.from !== undefined) from = parseInstant(values.from, "--from", "start");
   else {
-    const match = DURATION.exec(values.since ?? "7d");
-    if (!match) throw new Error(`--since '${values.since}' is not like 30m, 12h, 7d or 2w`);
-    from = new Date(to.getTime() - Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS]);
+    const length = windowMs(values.since ?? "7d");
+    if (length === undefined) throw new Error(`--since '${values.since}' is not like 30m, 12h, 7d or 2w`);
+    from = new Date(to.getTime() - length);
   }
   if (from.getTime() > to.getTime()) throw new Error("the window starts after it ends (--from is after --to)");
   const format = values.json ? "json" : (values.format ?? "table");
@@ -153,12 +151,14 @@ function reportOptions(values: OptionValues<typeof COMMAND.options>, env: NodeJS
   };
 }
 
+const DAY_MS = 86_400_000;
+
 /** 2026-03-01 (the day's start, or with `end` its last millisecond, UTC) or a full ISO-8601 time. */
 function parseInstant(text: string, flag: string, edge: "start" | "end"): Date {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
   const parsed = Date.parse(dateOnly ? `${text}T00:00:00.000Z` : text);
   if (Number.isNaN(parsed)) throw new Error(`${flag} '${text}' is not an ISO-8601 date or time`);
-  return new Date(dateOnly && edge === "end" ? parsed + UNIT_MS.d - 1 : parsed);
+  return new Date(dateOnly && edge === "end" ? parsed + DAY_MS - 1 : parsed);
 }
 
 interface Target {
