@@ -10,7 +10,7 @@
  * - Outcome metrics per flow on the dashboard, and the outputs `ivr report` reads.
  */
 import { type CfnElement, CfnOutput, Duration, Stack, Validations } from "aws-cdk-lib";
-import { Dashboard, GraphWidget, LogQueryWidget, MathExpression } from "aws-cdk-lib/aws-cloudwatch";
+import { Dashboard, GraphWidget, LogQueryWidget } from "aws-cdk-lib/aws-cloudwatch";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { EventBus, Rule } from "aws-cdk-lib/aws-events";
 import { SqsQueue } from "aws-cdk-lib/aws-events-targets";
@@ -23,8 +23,8 @@ import { CALL_COMPLETED, EVENT_SOURCE } from "../src/analytics/event.js";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { MetricName } from "../src/observability/metrics.js";
-import { METRICS_NAMESPACE } from "../src/observability/service.js";
 import { CallflowFunction } from "./callflow-function.js";
+import { callflowMetric } from "./monitoring.js";
 
 export interface CallAnalyticsProps {
   summaries: TableV2;
@@ -164,7 +164,7 @@ export class CallAnalytics extends Construct {
     dashboard?.addWidgets(
       new GraphWidget({
         title: "Call outcomes by flow",
-        left: OUTCOME_METRICS.map((name) => perFlow(name)),
+        left: OUTCOME_METRICS.map((name) => callflowMetric(name, { byFlow: true })),
         width: 12,
       }),
       new LogQueryWidget({
@@ -226,16 +226,6 @@ export class CallAnalytics extends Construct {
       });
     }
   }
-}
-
-/** A per-flow sum of a callflow metric, flows found at query time (a flow added later needs no deploy). */
-function perFlow(name: string): MathExpression {
-  return new MathExpression({
-    label: name,
-    expression: `SELECT SUM("${name}") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") GROUP BY "flow"`,
-    period: Duration.minutes(5),
-    usingMetrics: {},
-  });
 }
 
 /** The stack's operations dashboard, wherever it is in the construct tree. */

@@ -6,23 +6,20 @@
 import { Duration, Stack } from "aws-cdk-lib";
 import type { RestApi } from "aws-cdk-lib/aws-apigateway";
 import {
-  Alarm,
+  type Alarm,
   AlarmStatusWidget,
   type CfnDashboard,
-  ComparisonOperator,
   Dashboard,
   GraphWidget,
   type IMetric,
-  MathExpression,
   Stats,
-  TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../src/observability/service.js";
+import { callflowMetric, notifyingAlarm } from "./monitoring.js";
 import { tableThrottles } from "./tables.js";
 
 export interface OperationsProps {
@@ -43,20 +40,8 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const action = new SnsAction(props.alarmTopic);
-    const alarm = (id: string, description: string, metric: IMetric, threshold: number, periods = 1): Alarm => {
-      const created = new Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold,
-        evaluationPeriods: periods,
-        datapointsToAlarm: periods,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      return created;
-    };
+    const alarm = (id: string, description: string, metric: IMetric, threshold: number, periods = 1): Alarm =>
+      notifyingAlarm(this, id, action, description, metric, { threshold, periods });
     const minute = Duration.minutes(1);
     const fiveMinutes = Duration.minutes(5);
 
@@ -95,14 +80,7 @@ export class Operations extends Construct {
         3,
       ),
     );
-    // Powertools adds `service` to every metric and we add `flow`; a Metrics Insights query sums across flows
-    // without listing them (a metric-math sum could not cover flows added later).
-    const fallbacks = new MathExpression({
-      label: "Fallbacks",
-      expression: `SELECT SUM("Fallbacks") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}'`,
-      period: fiveMinutes,
-      usingMetrics: {},
-    });
+    const fallbacks = callflowMetric("Fallbacks", { period: fiveMinutes });
     alarms.push(
       alarm(
         "FallbacksAlarm",
@@ -122,13 +100,7 @@ export class Operations extends Construct {
       dashboardName: `${Stack.of(this).stackName}-callflow`,
       defaultInterval: Duration.hours(3),
     });
-    const metricQuery = (name: string) =>
-      new MathExpression({
-        label: name,
-        expression: `SELECT SUM("${name}") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = '${SERVICE_NAME}' GROUP BY "flow"`,
-        period: fiveMinutes,
-        usingMetrics: {},
-      });
+    const metricQuery = (name: string) => callflowMetric(name, { byFlow: true, period: fiveMinutes });
     dashboard.addWidgets(
       new GraphWidget({
         title: "Webhook API",

@@ -9,14 +9,7 @@
  * - alarms: a stalled campaign, the dispatcher failing or not running at all, 8x8 rate-limiting us, throttles.
  */
 import { type CfnElement, CfnOutput, Duration, Stack, Validations } from "aws-cdk-lib";
-import {
-  Alarm,
-  ComparisonOperator,
-  type IMetric,
-  MathExpression,
-  Stats,
-  TreatMissingData,
-} from "aws-cdk-lib/aws-cloudwatch";
+import { type Alarm, type IMetric, Stats, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -27,7 +20,6 @@ import type { ITopic } from "aws-cdk-lib/aws-sns";
 import { Construct } from "constructs";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import { MetricName } from "../src/observability/metrics.js";
-import { METRICS_NAMESPACE } from "../src/observability/service.js";
 import {
   CAMPAIGNS_TABLE,
   CONTACTS_TABLE,
@@ -37,6 +29,7 @@ import {
 } from "../src/store/tables.js";
 import { CallflowFunction, HOUSE_FINDINGS } from "./callflow-function.js";
 import type { CallflowConfig } from "./config.js";
+import { type AlarmOptions, callflowMetric, notifyingAlarm } from "./monitoring.js";
 import type { SessionEncryption } from "./session-encryption.js";
 import { callflowTable, tableThrottles } from "./tables.js";
 
@@ -176,35 +169,10 @@ export class OutboundCampaigns extends Construct {
 
   private createAlarms(topic: ITopic): Alarm[] {
     const action = new SnsAction(topic);
-    const alarm = (
-      id: string,
-      description: string,
-      metric: IMetric,
-      options: { threshold?: number; periods?: number; below?: boolean; missing?: TreatMissingData } = {},
-    ): Alarm => {
-      const created = new Alarm(this, id, {
-        alarmDescription: description,
-        metric,
-        threshold: options.threshold ?? 1,
-        evaluationPeriods: options.periods ?? 1,
-        datapointsToAlarm: options.periods ?? 1,
-        comparisonOperator: options.below
-          ? ComparisonOperator.LESS_THAN_THRESHOLD
-          : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(action);
-      created.addOkAction(action);
-      return created;
-    };
+    const alarm = (id: string, description: string, metric: IMetric, options?: AlarmOptions): Alarm =>
+      notifyingAlarm(this, id, action, description, metric, options);
     const fiveMinutes = Duration.minutes(5);
-    const campaignMetric = (name: string) =>
-      new MathExpression({
-        label: name,
-        expression: `SELECT SUM("${name}") FROM SCHEMA("${METRICS_NAMESPACE}", "flow", "service") WHERE "service" = 'callflow'`,
-        period: fiveMinutes,
-        usingMetrics: {},
-      });
+    const campaignMetric = (name: string) => callflowMetric(name, { period: fiveMinutes });
     return [
       alarm(
         "CampaignStalledAlarm",

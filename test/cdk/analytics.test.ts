@@ -1,6 +1,7 @@
 /** cdk/analytics.ts: the bus, its archive and example rule, the stream publisher, the queries, the index. */
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_NAME } from "../../src/observability/service.js";
 import { SUMMARIES_BY_FLOW_INDEX } from "../../src/store/tables.js";
 import { synthStack } from "./helpers.js";
 
@@ -100,6 +101,15 @@ describe("live metrics and logs", () => {
       expect(body).toContain(`SUM(\\\\\\"${name}\\\\\\")`);
     }
     expect(body).toContain("Call outcomes by flow");
+  });
+
+  it("counts only our own service's outcome metrics on the dashboard", () => {
+    const dashboard = Object.values(template.findResources("AWS::CloudWatch::Dashboard"))[0];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    const queries = body.match(/SELECT SUM\([^}]*/g) ?? [];
+    const outcomes = queries.filter((q) => /Calls(Completed|Transferred|Abandoned|Failed|Unreached)/.test(q));
+    expect(outcomes).toHaveLength(5);
+    for (const query of outcomes) expect(query).toContain(`= '${SERVICE_NAME}' GROUP BY`);
   });
 
   it("outputs what ivr report reads: the summaries table, the bus, the deployed flows", () => {
