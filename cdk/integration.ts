@@ -11,7 +11,7 @@ import { Construct } from "constructs";
 import { OUTPUT } from "../src/deploy/stack-outputs.js";
 import type { CompiledMachine } from "../src/engine/machine.js";
 import { secretArnEnvVar } from "../src/integration/secrets.js";
-import { serviceUrlEnvVar } from "../src/integration/services.js";
+import { checkedBaseUrl, ServiceConfigError, serviceUrlEnvVar } from "../src/integration/services.js";
 import type { CallflowFunction } from "./callflow-function.js";
 
 /** The most fetch timeouts one answer can spend (the checker's `fetch-budget`, docs/flow-language.md). */
@@ -67,9 +67,7 @@ export class FlowIntegration extends Construct {
           `serviceUrls: no deployed flow declares a service named "${service}" (declared: ${[...services].sort().join(", ") || "none"})`,
         );
       }
-      if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(url)) {
-        throw new Error(`serviceUrls.${service}: "${url}" must be an https URL without a query or fragment`);
-      }
+      checkServiceUrl(service, url);
       fn.addEnvironment(serviceUrlEnvVar(service), url);
     }
 
@@ -105,4 +103,23 @@ function importSecret(scope: Construct, name: string, arn: string): ISecret {
     `Imported-${name}`,
     complete ? { secretCompleteArn: arn } : { secretPartialArn: arn },
   );
+}
+
+/**
+ * A `serviceUrls` entry as the VCA function checks it on every request (checkedBaseUrl: no query, fragment or
+ * credentials), and https: a deployed function has no loopback service to reach over http. Refused here, a bad
+ * URL fails the synth instead of every call after the deploy. The message never repeats the URL (it may carry
+ * credentials).
+ */
+function checkServiceUrl(service: string, url: string): void {
+  const refused = (reason: string) => new Error(`serviceUrls.${service}: ${reason}`);
+  if (URL.canParse(url) && new URL(url).protocol !== "https:") {
+    throw refused("must be an https URL (a deployed function reaches no loopback host)");
+  }
+  try {
+    checkedBaseUrl(service, url);
+  } catch (error) {
+    if (!(error instanceof ServiceConfigError)) throw error;
+    throw refused(error.message.replace(`service ${service}: `, ""));
+  }
 }

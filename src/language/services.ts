@@ -3,6 +3,7 @@
  * literal text and secrets, short timeouts), `secrets` (declared, used, only in headers) and `fetch` states (a
  * declared service, no body on GET, dotted `into` paths, `sensitive` from `into`, status routes).
  */
+import { isLoopbackHost } from "../integration/services.js";
 import type { Reporter } from "./diagnostics.js";
 import { asObject, type FlowView, type Obj, type StateView } from "./model.js";
 import type { JsonPath } from "./positions.js";
@@ -26,10 +27,6 @@ const RESERVED_HEADERS = new Set([
   "idempotency-key",
   "user-agent",
 ]);
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 /** A fetch's timeout in milliseconds: its own, else its service's, else the default. A value out of range (its
  * own diagnostic) counts as 0, so it is not reported a second time by the budget. */

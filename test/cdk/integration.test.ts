@@ -78,6 +78,22 @@ describe("service URLs", () => {
     expect(() => synthStack({ serviceUrls: { bank: "http://x.example" } })).toThrow(/must be an https URL/);
   });
 
+  it("refuses at synth a URL the function would refuse on every call: credentials, a query, not a URL", () => {
+    const synthError = (url: string): string => {
+      try {
+        synthStack({ serviceUrls: { bank: url } });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error(`${url} was accepted`);
+    };
+    const withCredentials = synthError("https://user:s3cr3t@bank.example/v1");
+    expect(withCredentials).toMatch(/^serviceUrls\.bank: .*credentials/);
+    expect(withCredentials).not.toContain("s3cr3t");
+    expect(synthError("https://bank.example/v1?key=1")).toMatch(/^serviceUrls\.bank: .*query/);
+    expect(synthError("bank.example/v1")).toMatch(/^serviceUrls\.bank: .*not a URL/);
+  });
+
   it("reads both maps from context as JSON", () => {
     const app = testApp({
       flowsDir: join(ROOT, "flows"),
