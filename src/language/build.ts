@@ -13,7 +13,6 @@ export interface CompiledFlows {
   machines: CompiledMachine[];
   diagnostics: Diagnostic[];
   errorCount: number;
-  warningCount: number;
   /** the flow files read */
   files: string[];
   /** each file's text, by file name (what the diagnostics point into) */
@@ -33,7 +32,6 @@ export function compileFlowsDir(dir: string): CompiledFlows {
     machines,
     diagnostics,
     errorCount,
-    warningCount: diagnostics.length - errorCount,
     files,
     sources,
     report: diagnostics.length > 0 ? formatDiagnostics(diagnostics, sources) : "",
