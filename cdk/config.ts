@@ -3,6 +3,7 @@
  * deployment should have. Every option is documented in docs/deploy.md.
  */
 import type { Node } from "constructs";
+import { DEFAULT_BASE_URL } from "../src/voice-api/client.js";
 
 /**
  * 8x8 Voice webhook source addresses, Asia Pacific (Singapore), from 8x8's "Voice IP addresses" page (list dated
@@ -62,7 +63,7 @@ export const DEFAULT_CONFIG: CallflowConfig = {
   serviceUrls: {},
   secretArns: {},
   eightByEightSubaccountId: undefined,
-  eightByEightBaseUrl: "https://voice.8x8.com",
+  eightByEightBaseUrl: DEFAULT_BASE_URL,
   voiceApiKeySecretArn: undefined,
 };
 
