@@ -253,7 +253,8 @@ export class VoiceApiClient {
       attempt++;
       const outcome = await this.attempt(plan, attempt);
       if (outcome.ok) return outcome.value as T;
-      const { error, retryAfterMs } = outcome;
+      const { error } = outcome;
+      const { retryAfterMs } = error.details;
       const retryable =
         error.kind === "rate-limited" ||
         (plan.idempotent && (error.kind === "server" || error.kind === "timeout" || error.kind === "network"));
@@ -267,7 +268,7 @@ export class VoiceApiClient {
   private async attempt(
     plan: RequestPlan,
     attempt: number,
-  ): Promise<{ ok: true; value: unknown } | { ok: false; error: VoiceApiError; retryAfterMs?: number }> {
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: VoiceApiError }> {
     const where = `${plan.method} ${plan.path}`;
     let response: Response;
     try {
@@ -331,7 +332,6 @@ export class VoiceApiClient {
         attempts: attempt,
         ...(retryAfterMs !== undefined && { retryAfterMs }),
       }),
-      ...(retryAfterMs !== undefined && { retryAfterMs }),
     };
   }
 }
