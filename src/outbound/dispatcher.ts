@@ -160,23 +160,25 @@ export class Dispatcher {
 
   /**
    * Tick until `until` (epoch ms, real clock) or the signal aborts, one tick every `tickMs` at most. Calls in flight
-   * when it stops are finished first (never left half-dialled).
+   * when it stops are finished first (never left half-dialled). Returns what this run did: the growth of `totals`
+   * while it ran.
    */
   async run(options: { until?: number; signal?: AbortSignal; tickMs?: number } = {}): Promise<TickReport> {
-    const total = emptyReport();
+    const before = { ...this.totals };
     const tickMs = options.tickMs ?? 250;
     while (!options.signal?.aborted && (options.until === undefined || Date.now() < options.until)) {
       const started = Date.now();
       try {
-        const report = await this.tick();
-        for (const key of Object.keys(total) as (keyof TickReport)[]) total[key] += report[key];
+        await this.tick();
       } catch (error) {
         this.deps.logger.error("Dispatcher tick failed", { dispatcher: this.id, ...errorFields(error) });
       }
       const wait = tickMs - (Date.now() - started);
       if (wait > 0) await sleep(wait, options.signal);
     }
-    return total;
+    const run = emptyReport();
+    for (const key of Object.keys(run) as (keyof TickReport)[]) run[key] = this.totals[key] - before[key];
+    return run;
   }
 
   private async campaignTick(campaign: Campaign, report: TickReport): Promise<void> {
