@@ -215,27 +215,19 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async addActive(campaignId: string, member: string, maxInProgress: number, now: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.campaignsTable,
-          Key: { campaignId },
-          UpdateExpression: "ADD active :member SET lastProgressAt = :now",
-          ConditionExpression: "#status = :running AND (attribute_not_exists(active) OR size(active) < :max)",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":member": new Set([member]),
-            ":now": now,
-            ":running": "running",
-            ":max": maxInProgress,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.conditional({
+      TableName: this.campaignsTable,
+      Key: { campaignId },
+      UpdateExpression: "ADD active :member SET lastProgressAt = :now",
+      ConditionExpression: "#status = :running AND (attribute_not_exists(active) OR size(active) < :max)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":member": new Set([member]),
+        ":now": now,
+        ":running": "running",
+        ":max": maxInProgress,
+      },
+    });
   }
 
   async removeActive(campaignId: string, member: string, now: number): Promise<void> {
@@ -251,20 +243,15 @@ export class DynamoCampaignStore implements CampaignStore {
   }
 
   async backOff(campaignId: string, until: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.campaignsTable,
-          Key: { campaignId },
-          UpdateExpression: "SET backoffUntil = :until",
-          ConditionExpression:
-            "attribute_exists(campaignId) AND (attribute_not_exists(backoffUntil) OR backoffUntil < :until)",
-          ExpressionAttributeValues: { ":until": until },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // someone already backed off for longer
-    }
+    // A failed condition: someone already backed off for longer.
+    await this.conditional({
+      TableName: this.campaignsTable,
+      Key: { campaignId },
+      UpdateExpression: "SET backoffUntil = :until",
+      ConditionExpression:
+        "attribute_exists(campaignId) AND (attribute_not_exists(backoffUntil) OR backoffUntil < :until)",
+      ExpressionAttributeValues: { ":until": until },
+    });
   }
 
   async removeStaleMember(campaignId: string, member: string): Promise<boolean> {
