@@ -24,6 +24,7 @@ import type { FlowRegistry } from "../webhooks/flow-registry.js";
 import { settleAttempt } from "./attempts.js";
 import { type Campaign, type Contact, capacityOf, memberOf, parseMember } from "./campaign.js";
 import type { CampaignStore, ContactKey } from "./campaign-store.js";
+import { mapLimit } from "./map-limit.js";
 import { type CallSender, placeOutboundCall } from "./place-call.js";
 
 export interface DispatcherOptions {
@@ -453,20 +454,6 @@ const CONTACT_REFUSALS = new Set([-1017, -1011, -1016]);
 
 function refusesThisContact(error: VoiceApiError): boolean {
   return CONTACT_REFUSALS.has(Number(error.details.statusCode));
-}
-
-/** Run `work` over `items`, at most `limit` at a time; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

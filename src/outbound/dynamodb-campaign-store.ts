@@ -39,6 +39,7 @@ import {
   tokensAt,
 } from "./campaign.js";
 import type { CampaignStore, ContactKey, Settlement, StatusCounts } from "./campaign-store.js";
+import { mapLimit } from "./map-limit.js";
 
 const STATUS_INDEX = CAMPAIGNS_BY_STATUS_INDEX.name;
 const DUE_INDEX = CONTACTS_BY_STATUS_DUE_INDEX.name;
@@ -73,14 +74,7 @@ export class DynamoCampaignStore implements CampaignStore {
   async create(campaign: Campaign, contacts: readonly Contact[]): Promise<void> {
     const batches: Contact[][] = [];
     for (let i = 0; i < contacts.length; i += WRITE_BATCH) batches.push(contacts.slice(i, i + WRITE_BATCH));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as Contact[];
-        await this.writeBatch(batch.map((c) => contactItem(c)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CREATE_CONCURRENCY, batches.length) }, worker));
+    await mapLimit(batches, CREATE_CONCURRENCY, (batch) => this.writeBatch(batch.map((c) => contactItem(c))));
     await this.client.send(
       new PutCommand({
         TableName: this.campaignsTable,
