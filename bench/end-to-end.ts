@@ -11,11 +11,13 @@
  * does that DynamoDB work and answers with the text the call got; what we spend beyond it is our own per-event work.
  *
  * Load generator, server and floor all run in this one Node process; DynamoDB Local is the only other process.
+ * The load generator (./load-client.ts) writes its requests and reads the answers on raw keep-alive sockets, so
+ * that what it spends playing 8x8 and API Gateway takes as little as possible of the CPU the stack is measured on.
  * Rounds alternate floor-first and calls-first so drift (JVM JIT, GC, other load) hits both alike.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent, createServer, request } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { CallflowAction, VcaAnswer } from "../src/engine/callflow.js";
@@ -34,6 +36,7 @@ import { startDynamoDbLocal } from "../src/store/dynamodb-local.js";
 import { DynamoSessionStore } from "../src/store/dynamodb-session-store.js";
 import { SESSIONS_TABLE, tableName } from "../src/store/tables.js";
 import { BENCH_FLOWS_DIR, callScript, compileBenchFlow } from "./bench-flow.js";
+import { LoadClient } from "./load-client.js";
 import { type BenchOptions, type MeasurementResult, ms, type Row, ratio, type Target } from "./measurement.js";
 import { round, type Summary, summarise } from "./stats.js";
 
@@ -87,9 +90,9 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
   });
   const serverOutput: string[] = [];
   const dynamo = await startDynamoDbLocal();
-  // Idle sockets close after 3 s, before the server's 5 s keep-alive timeout can close one under a new request
+  // Idle connections close after 3 s, before the server's 5 s keep-alive timeout can close one under a new request
   // (an ECONNRESET that would be the load generator's fault, not the stack's).
-  const agent = new Agent({ keepAlive: true, maxSockets: calls, timeout: 3_000 });
+  const client = new LoadClient(3_000);
   // The same client settings the local server's stores get (src/local/local-dynamo.ts).
   const doc = createDocumentClient({ endpoint: dynamo.endpoint, requestTimeoutMs: 5_000, connectionTimeoutMs: 1_000 });
   let server: Awaited<ReturnType<typeof startLocalServer>> | undefined;
@@ -108,14 +111,13 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
     const called = compileBenchFlow().numbers[0] as string;
     const vcaUrl = `${server.url.replace("localhost", "127.0.0.1")}/vca`;
     const cpu = cpuMeter(dynamo.pid);
-    const healthUrl = `${server.url.replace("localhost", "127.0.0.1")}/health`;
     const runCalls = async (n: number, m: number) => {
       // Every call gets an open keep-alive connection before the clock starts: deployed, API Gateway and not our
       // code terminates 8x8's connections. Opened mid-round (the server drops idle ones after 5 s), 50 fresh
       // connections had their first answers spread over seconds (CALL_RECEIVED p90 0.9 s against 0.15 s on open
       // ones): a cost of this load generator sharing the server's process, not of the handler.
-      await openConnections(agent, healthUrl, n);
-      return cpu.during(() => callsRound(agent, vcaUrl, called, n, m));
+      await client.open(vcaUrl, n);
+      return cpu.during(() => callsRound(client, vcaUrl, called, n, m));
     };
 
     // Warm-up, not recorded: the JVM's JIT, sockets on both sides, V8 (calls half as long as the measured ones).
@@ -126,7 +128,7 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
     // one measured-length call): items grow with the call, and unevenly (a news chain adds many transitions at once),
     // so one item for every write would be too small or too large.
     const items: Record<string, unknown>[] = [];
-    const sample = await callsRound(agent, vcaUrl, called, 1, events, async (sessionId) => {
+    const sample = await callsRound(client, vcaUrl, called, 1, events, async (sessionId) => {
       const item = await storedItem(doc, sessionId);
       if (item) items.push(item);
     });
@@ -148,8 +150,8 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
     const serialHopFloors: Round[] = [];
     try {
       const runHopFloor = async (n: number, m: number) => {
-        await openConnections(agent, hopFloor.url, n);
-        return cpu.during(() => hopFloorRound(agent, hopFloor.url, n, m));
+        await client.open(hopFloor.url, n);
+        return cpu.during(() => hopFloorRound(client, hopFloor.url, n, m));
       };
       warmErrors.push(...(await runHopFloor(calls, warmEvents)).errors);
       for (let r = 0; r < rounds; r++) {
@@ -349,7 +351,7 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
   } finally {
     await server?.stop().catch(() => undefined);
     doc.destroy();
-    agent.destroy();
+    client.close();
     await dynamo.stop();
     restoreEnv();
   }
@@ -357,7 +359,7 @@ export async function measureEndToEnd(options: BenchOptions): Promise<Measuremen
 
 /** N calls at once, each playing its script event by event against the VCA endpoint. */
 async function callsRound(
-  agent: Agent,
+  client: LoadClient,
   url: string,
   called: string,
   calls: number,
@@ -375,14 +377,14 @@ async function callsRound(
       const call = newSimulatedCall({ caller: `+659${String(1_000_000 + i).slice(-7)}`, called });
       sessionIds.push(call.sessionId);
       try {
-        let answer = await postVca(agent, url, callReceivedEvent(call, new Date()), "start", timings);
+        let answer = await postVca(client, url, callReceivedEvent(call, new Date()), "start", timings);
         await afterEvent?.(call.sessionId);
         for (const keys of script) {
           const capture = captureOf(answer.callflow);
           if (!capture) throw new Error(`no capture to answer in state ${answer.clientActionId}`);
           const dtmf = simulateCapture(capture.params, keys);
           const event = actionCompletedEvent(call, new Date(), answer.clientActionId, dtmf);
-          answer = await postVca(agent, url, event, "input", timings);
+          answer = await postVca(client, url, event, "input", timings);
           await afterEvent?.(call.sessionId);
         }
         if (!callflowEndsCall(answer.callflow)) throw new Error(`call did not end (at ${answer.clientActionId})`);
@@ -395,7 +397,7 @@ async function callsRound(
 }
 
 async function postVca(
-  agent: Agent,
+  client: LoadClient,
   url: string,
   event: Record<string, unknown>,
   kind: EventTiming["kind"],
@@ -403,7 +405,7 @@ async function postVca(
 ): Promise<VcaAnswer> {
   const body = JSON.stringify(event);
   const started = performance.now();
-  const { status, text } = await post(agent, url, body, { authorization: WEBHOOK_SECRET });
+  const { status, text } = await client.post(url, body, { authorization: WEBHOOK_SECRET });
   timings.push({ kind, ms: performance.now() - started });
   if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   const answer = JSON.parse(text) as VcaAnswer;
@@ -428,19 +430,19 @@ async function measureHttpHop(connections: number, requests: number) {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vca`;
-  const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: 3_000 });
+  const client = new LoadClient(3_000);
   const body = JSON.stringify(
     callReceivedEvent(newSimulatedCall({ caller: "+6590000001", called: "+6531990000" }), new Date()),
   );
   try {
-    await openConnections(agent, url, connections);
+    await client.open(url, connections);
     const latencies: number[] = [];
     const cpu0 = process.cpuUsage();
     await Promise.all(
       Array.from({ length: connections }, async () => {
         for (let i = 0; i < requests; i++) {
           const t0 = performance.now();
-          await post(agent, url, body, { authorization: WEBHOOK_SECRET });
+          await client.post(url, body, { authorization: WEBHOOK_SECRET });
           latencies.push(performance.now() - t0);
         }
       }),
@@ -452,49 +454,10 @@ async function measureHttpHop(connections: number, requests: number) {
       latency_ms: msSummary(summarise(latencies)),
     };
   } finally {
-    agent.destroy();
+    client.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
-}
-
-/** N requests at once, so the agent holds N open keep-alive connections to the server afterwards. */
-async function openConnections(agent: Agent, url: string, n: number): Promise<void> {
-  await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const req = request(url, { agent }, (res) => {
-            res.resume();
-            res.on("end", resolve);
-          });
-          req.on("error", reject);
-          req.end();
-        }),
-    ),
-  );
-}
-
-function post(agent: Agent, url: string, body: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 function describe(callflow: readonly CallflowAction[]): string {
@@ -583,11 +546,6 @@ async function workerRound(
  */
 async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record<string, unknown>[]) {
   const server = createServer((req, res) => {
-    if (req.method !== "POST") {
-      req.resume();
-      res.writeHead(200).end("ok");
-      return;
-    }
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -615,12 +573,12 @@ async function startHopFloor(doc: DynamoDBDocumentClient, items: readonly Record
 }
 
 /** N floor calls over HTTP at once: VCA-sized POSTs, each doing one event of the floor's work behind the server. */
-function hopFloorRound(agent: Agent, url: string, calls: number, events: number): Promise<Omit<Round, "cpu">> {
+function hopFloorRound(client: LoadClient, url: string, calls: number, events: number): Promise<Omit<Round, "cpu">> {
   const body = JSON.stringify(
     callReceivedEvent(newSimulatedCall({ caller: "+6590000001", called: "+6531990000" }), new Date()),
   );
   return workerRound("floor over HTTP", calls, events, async (sessionId, rev) => {
-    const { status, text } = await post(agent, url, body, { "x-floor-session": sessionId, "x-floor-rev": String(rev) });
+    const { status, text } = await client.post(url, body, { "x-floor-session": sessionId, "x-floor-rev": String(rev) });
     if (status !== 200) throw new Error(`HTTP ${status}: ${text.slice(0, 200)}`);
   });
 }
