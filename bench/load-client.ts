@@ -126,12 +126,21 @@ export class LoadClient {
 
   constructor(private readonly maxIdleMs = 3_000) {}
 
-  async open(url: string, n: number): Promise<void> {
-    const { hostname, port } = new URL(url);
+  /**
+   * `n` idle connections to the URL's origin. With `get`, each of them then sends a GET of the URL and reads its
+   * answer (untimed), warming whatever the server does for a request before a round's clock starts.
+   */
+  async open(url: string, n: number, options: { get?: boolean } = {}): Promise<void> {
+    const { hostname, port, pathname } = new URL(url);
     const pool = this.pool(`${hostname}:${port}`);
     this.prune(pool);
     const missing = Math.max(0, n - pool.length);
     pool.push(...(await Promise.all(Array.from({ length: missing }, () => Connection.open(hostname, Number(port))))));
+    if (!options.get) return;
+    const get = `GET ${pathname} HTTP/1.1\r\nhost: ${hostname}:${port}\r\n\r\n`;
+    const probed = pool.splice(0);
+    await Promise.all(probed.map((connection) => connection.send(get)));
+    pool.push(...probed.filter((connection) => !connection.closed));
   }
 
   async post(url: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {

@@ -68,6 +68,17 @@ describe("the benchmark's load client", () => {
     expect(connections()).toBe(2);
   });
 
+  it("with `get`, sends a GET of the URL on every connection it opened, untimed, and keeps them", async () => {
+    const methods: string[] = [];
+    const { url, connections } = await serve((body, res) => res.writeHead(200).end(body));
+    server?.prependListener("request", (req) => methods.push(`${req.method} ${req.url}`));
+    const client = newClient();
+    await client.open(url.replace("/vca", "/health"), 3, { get: true });
+    expect(methods).toEqual(["GET /health", "GET /health", "GET /health"]);
+    await Promise.all([client.post(url, "a"), client.post(url, "b"), client.post(url, "c")]);
+    expect(connections()).toBe(3);
+  });
+
   it("opens a new connection instead of one idle for longer than its limit", async () => {
     const { url, connections } = await serve((body, res) => res.writeHead(200).end(body));
     const client = newClient(30);
